@@ -1,0 +1,71 @@
+// StudySpec: the typed form of a study's JSON spec (ARCHITECTURE.md "The study
+// spec"). Parsing and validation live in spec_json.h; nothing here knows JSON.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tuner/core/params.h"
+#include "tuner/core/space.h"
+
+namespace autotune {
+
+enum class Mode { kMin, kMax };
+
+struct Objective {
+  std::string metric = "value";
+  Mode mode = Mode::kMin;
+  // Orients a raw metric so that smaller is better (what searchers minimise).
+  double Loss(double value) const { return mode == Mode::kMax ? -value : value; }
+  // True when a is strictly better than b.
+  bool Better(double a, double b) const { return mode == Mode::kMax ? a > b : a < b; }
+};
+
+// Scalar algorithm options ("n_initial": 8, "multivariate": true, ...). Each
+// searcher/scheduler validates its own option names and values.
+using OptionValue = ParamValue;
+using Options = std::map<std::string, OptionValue>;
+
+struct AlgorithmSpec {
+  std::string algorithm;
+  Options options;
+};
+
+struct TrialSpec {
+  std::vector<std::string> command;  // argv; argv[0] resolved to an executable path
+  std::map<std::string, std::string> env;
+  int gpus = 0;                // GPUs per trial (CUDA_VISIBLE_DEVICES slots)
+  std::int64_t max_steps = 1;  // a trial's whole step budget
+  double timeout_s = 0;        // per segment; 0 = no timeout
+  int retries = 0;             // extra attempts of a failed segment
+};
+
+struct Budget {
+  int max_trials = 10;
+  int max_parallel = 1;
+  double max_time_s = 0;  // 0 = no limit
+};
+
+struct WarmStartTrial {
+  Params params;
+  double value = 0;  // raw objective value
+};
+
+struct StudySpec {
+  std::string name;
+  Objective objective;
+  SearchSpace space;
+  AlgorithmSpec searcher{"random", {}};
+  std::optional<AlgorithmSpec> scheduler;  // absent or "none": one segment per trial
+  std::optional<TrialSpec> trial;          // absent: driven from outside (ask/tell)
+  Budget budget;
+  std::uint64_t seed = 0;
+  std::vector<WarmStartTrial> warm_start;  // listed trials the searcher learns from
+  std::string warm_start_study;            // an earlier study of the same store
+  int total_gpus = 0;  // GPUs the executor may hand out (0: detect or none)
+};
+
+}  // namespace autotune

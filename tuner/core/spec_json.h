@@ -1,0 +1,31 @@
+// JSON edge of the core: study specs, params and metrics to and from JSON text.
+#pragma once
+
+#include <string>
+
+#include "tuner/core/params.h"
+#include "tuner/core/spec.h"
+#include "tuner/core/status.h"
+#include "tuner/core/trial.h"
+
+namespace autotune {
+
+struct ParsedSpec {
+  StudySpec spec;
+  // The spec as canonical JSON (sorted keys, command paths resolved): what the
+  // store keeps and what "same spec" means on resume.
+  std::string canonical_json;
+};
+
+// Parses and validates a spec. Unknown fields, wrong types and impossible
+// values are rejected with the field's path ("budget.max_trials").
+// Relative paths in trial.command are resolved against base_dir; argv[0] must
+// name an executable (a path, or a program found on PATH).
+StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& base_dir);
+
+std::string ParamsToJson(const Params& p);
+StatusOr<Params> ParamsFromJson(const std::string& text);
+std::string MetricsToJson(const Metrics& m);
+StatusOr<Metrics> MetricsFromJson(const std::string& text);
+
+}  // namespace autotune

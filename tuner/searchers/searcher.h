@@ -1,0 +1,62 @@
+// Searcher: proposes parameter sets. Pure and deterministic: given the same
+// space, options, seed and history it returns the same suggestions, with no
+// clock, file or database inside. Its state is rebuilt from the history, so a
+// restarted coordinator continues where it stopped. Not thread-safe; the
+// coordinator calls it from one strand.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "tuner/core/params.h"
+#include "tuner/core/space.h"
+#include "tuner/core/spec.h"
+#include "tuner/core/status.h"
+#include "tuner/core/trial.h"
+
+namespace autotune {
+
+// One trial as a searcher sees it.
+struct Observation {
+  Params params;
+  TrialState state = TrialState::kPending;  // pending/running/paused: in flight
+  // The objective oriented so that smaller is better (Objective::Loss), set for
+  // completed trials (and pruned ones that reported a value).
+  std::optional<double> loss;
+};
+
+struct History {
+  // This study's trials in creation order: trials[i] is trial number i.
+  std::vector<Observation> trials;
+  // Warm-start observations (completed, with a loss) from the spec or from an
+  // earlier study; they inform models but do not count as this study's trials.
+  std::vector<Observation> prior;
+};
+
+class Searcher {
+ public:
+  virtual ~Searcher() = default;
+
+  // Returns up to n param sets for the next trials, which will be numbered
+  // history.trials.size(), +1, ... Returning fewer than n (even none) is allowed
+  // when the searcher is exhausted (grid) or waits for results (a CMA-ES
+  // generation still in flight); the coordinator asks again after the next
+  // trial finishes.
+  virtual StatusOr<std::vector<Params>> Suggest(const History& history, int n) = 0;
+
+  // True when it will never suggest anything again (a finished grid).
+  virtual bool Exhausted(const History& history) const {
+    (void)history;
+    return false;
+  }
+};
+
+// Builds the searcher named by spec.algorithm ("grid", "random", "sobol", "gp",
+// "tpe", "hazero", "pshe2"). Unknown algorithms and options are errors naming
+// "searcher.algorithm" or "searcher.<option>".
+StatusOr<std::unique_ptr<Searcher>> MakeSearcher(const AlgorithmSpec& spec, const SearchSpace& space,
+                                                 std::uint64_t seed);
+
+}  // namespace autotune
