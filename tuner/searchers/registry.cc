@@ -1,0 +1,20 @@
+// The one place that maps searcher.algorithm names to implementations.
+#include "tuner/searchers/grid.h"
+#include "tuner/searchers/random.h"
+#include "tuner/searchers/searcher.h"
+// searcher-includes (keep this marker: one include per algorithm above it)
+
+namespace autotune {
+
+StatusOr<std::unique_ptr<Searcher>> MakeSearcher(const AlgorithmSpec& spec, const SearchSpace& space,
+                                                 std::uint64_t seed) {
+  const std::string& a = spec.algorithm;
+  if (a == "grid") return MakeGridSearcher(spec.options, space, seed);
+  if (a == "random") return MakeRandomSearcher(spec.options, space, seed);
+  // searcher-branches (keep this marker: one `if` per algorithm above it)
+  return Status::InvalidArgument(
+      "unknown algorithm '" + a + "' (expected one of grid, random, sobol, gp, tpe, hazero, pshe2)",
+      "searcher.algorithm");
+}
+
+}  // namespace autotune
