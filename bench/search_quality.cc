@@ -1,0 +1,235 @@
+// search_quality: runs searchers on the public benchmark functions one trial at
+// a time (Suggest(history, 1), then record the loss) and prints the median
+// regret after 20, 50 and 100 trials beside Optuna 3.1.0's reference figures
+// (/work/shared/bench/REFERENCE.md), then the seconds each Suggest call takes
+// with 100 and 1,000 completed trials of history in 6-D.
+//
+//   search_quality [--algorithms gp,tpe:multivariate=true] [--functions branin]
+//                  [--seeds 10] [--trials 100] [--no-timing]
+//
+// An algorithm may carry options after a colon: name:opt=value:opt=value.
+// Algorithms the registry does not know are reported as "unknown" and skipped.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "bench/functions.h"
+#include "tuner/searchers/random.h"
+#include "tuner/searchers/searcher.h"
+
+namespace autotune::bench {
+namespace {
+
+constexpr int kCheckpoints[] = {20, 50, 100};
+
+// Optuna's figures from REFERENCE.md: {function, sampler} -> regret at 20/50/100.
+const std::map<std::pair<std::string, std::string>, std::array<double, 3>> kOptuna = {
+    {{"branin", "random"}, {3.168, 0.8836, 0.1984}},
+    {{"branin", "tpe"}, {1.036, 0.1814, 0.01629}},
+    {{"branin", "tpe_multivariate"}, {1.79, 0.1373, 0.08924}},
+    {{"branin", "cmaes"}, {4.823, 1.129, 0.01335}},
+    {{"hartmann6", "random"}, {2.172, 1.742, 1.286}},
+    {{"hartmann6", "tpe"}, {1.978, 0.5751, 0.2768}},
+    {{"hartmann6", "tpe_multivariate"}, {1.024, 0.3225, 0.1805}},
+    {{"hartmann6", "cmaes"}, {1.776, 0.922, 0.2454}},
+};
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string part; std::getline(in, part, sep);) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+OptionValue ParseValue(const std::string& s) {
+  if (s == "true") return true;
+  if (s == "false") return false;
+  char* end = nullptr;
+  long long i = std::strtoll(s.c_str(), &end, 10);
+  if (end && *end == '\0') return static_cast<std::int64_t>(i);
+  double d = std::strtod(s.c_str(), &end);
+  if (end && *end == '\0') return d;
+  return s;
+}
+
+// "tpe:multivariate=true" -> {"tpe", {multivariate: true}}.
+AlgorithmSpec ParseAlgorithm(const std::string& text) {
+  auto parts = Split(text, ':');
+  AlgorithmSpec spec{parts.empty() ? text : parts[0], {}};
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    auto eq = parts[i].find('=');
+    if (eq == std::string::npos) continue;
+    spec.options[parts[i].substr(0, eq)] = ParseValue(parts[i].substr(eq + 1));
+  }
+  return spec;
+}
+
+// The Optuna sampler an autotune algorithm is compared with, or "".
+std::string OptunaCounterpart(const AlgorithmSpec& spec) {
+  if (spec.algorithm == "random") return "random";
+  if (spec.algorithm == "hazero") return "cmaes";
+  if (spec.algorithm == "tpe") {
+    auto it = spec.options.find("multivariate");
+    bool multi =
+        it != spec.options.end() && std::holds_alternative<bool>(it->second) && std::get<bool>(it->second);
+    return multi ? "tpe_multivariate" : "tpe";
+  }
+  return "";
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::string Fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+// Runs one seed sequentially; fills regret[c] for each checkpoint reached.
+Status RunOnce(const AlgorithmSpec& spec, const BenchFunction& f, std::uint64_t seed, int trials,
+               std::vector<double>* regret_at) {
+  AT_ASSIGN_OR_RETURN(auto searcher, MakeSearcher(spec, f.space, seed));
+  History history;
+  double best = std::numeric_limits<double>::infinity();
+  regret_at->clear();
+  for (int t = 1; t <= trials; ++t) {
+    AT_ASSIGN_OR_RETURN(auto params, searcher->Suggest(history, 1));
+    if (params.size() != 1) {
+      return Status::Internal("suggested " + std::to_string(params.size()) + " params at trial " +
+                              std::to_string(t - 1) + " with nothing in flight");
+    }
+    AT_RETURN_IF_ERROR(f.space.Validate(params[0]));
+    const double loss = f.eval(params[0]);
+    best = std::min(best, loss);
+    history.trials.push_back({params[0], TrialState::kCompleted, loss});
+    for (int c : kCheckpoints) {
+      if (t == c) regret_at->push_back(best - f.minimum);
+    }
+  }
+  return Status::Ok();
+}
+
+// Mean seconds of one Suggest(history, 1) with `n` random completed trials of
+// hartmann6 history; a fresh searcher per call so no cache can answer it.
+StatusOr<double> SecondsPerSuggestion(const AlgorithmSpec& spec, int n, int calls) {
+  const BenchFunction f = Hartmann6Function();
+  History history;
+  for (int i = 0; i < n; ++i) {
+    Params p = f.space.Decode(RandomUnitPoint(f.space.dims(), 12345, i));
+    history.trials.push_back({p, TrialState::kCompleted, f.eval(p)});
+  }
+  double total = 0;
+  for (int c = 0; c < calls; ++c) {
+    AT_ASSIGN_OR_RETURN(auto searcher, MakeSearcher(spec, f.space, c));
+    const auto start = std::chrono::steady_clock::now();
+    AT_ASSIGN_OR_RETURN(auto params, searcher->Suggest(history, 1));
+    total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (params.empty()) return Status::Internal("suggested nothing");
+  }
+  return total / calls;
+}
+
+bool IsUnknown(const Status& s) { return s.field() == "searcher.algorithm"; }
+
+int Main(int argc, char** argv) {
+  CLI::App app{"Median regret of autotune's searchers on branin and hartmann6, beside Optuna's"};
+  std::string algorithms = "random,sobol,gp,tpe,hazero,pshe2", functions = "branin,hartmann6";
+  int seeds = 10, trials = 100;
+  bool no_timing = false;
+  app.add_option("--algorithms", algorithms, "comma-separated; options as name:opt=value");
+  app.add_option("--functions", functions, "comma-separated: branin, hartmann6");
+  app.add_option("--seeds", seeds, "seeds per (algorithm, function)")->check(CLI::PositiveNumber);
+  app.add_option("--trials", trials, "trials per run")->check(CLI::PositiveNumber);
+  app.add_flag("--no-timing", no_timing, "skip the seconds-per-suggestion table");
+  CLI11_PARSE(app, argc, argv);
+
+  std::vector<AlgorithmSpec> specs;
+  for (const auto& a : Split(algorithms, ',')) specs.push_back(ParseAlgorithm(a));
+  std::vector<BenchFunction> funcs;
+  for (const auto& name : Split(functions, ',')) {
+    bool found = false;
+    for (auto& f : AllFunctions()) {
+      if (f.name == name) funcs.push_back(f), found = true;
+    }
+    if (!found) return std::fprintf(stderr, "unknown function '%s'\n", name.c_str()), 2;
+  }
+
+  std::printf(
+      "Median regret over %d seeds, one trial at a time (autotune rows measured now; optuna rows from "
+      "REFERENCE.md)\n\n",
+      seeds);
+  std::printf("| function | sampler | 20 trials | 50 trials | 100 trials |\n|---|---|---|---|---|\n");
+  std::vector<std::string> unknown;
+  std::vector<AlgorithmSpec> known;
+  for (const auto& spec : specs) {
+    auto probe = MakeSearcher(spec, funcs.empty() ? BraninFunction().space : funcs[0].space, 0);
+    if (!probe.ok() && IsUnknown(probe.status())) {
+      unknown.push_back(spec.algorithm);
+      continue;
+    }
+    if (!probe.ok()) return std::fprintf(stderr, "%s\n", probe.status().ToString().c_str()), 2;
+    known.push_back(spec);
+  }
+  for (const auto& f : funcs) {
+    for (const auto& spec : known) {
+      std::vector<std::vector<double>> per_checkpoint(std::size(kCheckpoints));
+      std::string failure;
+      for (int s = 0; s < seeds && failure.empty(); ++s) {
+        std::vector<double> regret;
+        Status st = RunOnce(spec, f, s, trials, &regret);
+        if (!st.ok()) failure = "seed " + std::to_string(s) + ": " + st.ToString();
+        for (std::size_t c = 0; c < regret.size(); ++c) per_checkpoint[c].push_back(regret[c]);
+      }
+      std::string row = "| " + f.name + " | autotune " + [&] {
+        std::string label = spec.algorithm;
+        for (const auto& [k, v] : spec.options) label += ":" + k + "=" + ToString(v);
+        return label;
+      }();
+      for (const auto& values : per_checkpoint) {
+        row += " | " + (values.empty() || !failure.empty() ? std::string("-") : Fmt(Median(values)));
+      }
+      std::printf("%s |%s\n", row.c_str(), failure.empty() ? "" : (" failed: " + failure).c_str());
+      std::fflush(stdout);
+      auto ref = kOptuna.find({f.name, OptunaCounterpart(spec)});
+      if (ref != kOptuna.end()) {
+        std::printf("| %s | optuna %s | %s | %s | %s |\n", f.name.c_str(), ref->first.second.c_str(),
+                    Fmt(ref->second[0]).c_str(), Fmt(ref->second[1]).c_str(), Fmt(ref->second[2]).c_str());
+      }
+    }
+  }
+  for (const auto& u : unknown) std::printf("\n%s: unknown (not registered), skipped", u.c_str());
+  std::printf("\n");
+
+  if (no_timing) return 0;
+  std::printf(
+      "\nSeconds per suggestion (Suggest(history, 1), random completed history in 6-D; Optuna TPE: "
+      "0.030 s at 900 trials)\n\n");
+  std::printf("| sampler | 100 trials | 1000 trials |\n|---|---|---|\n");
+  for (const auto& spec : known) {
+    std::string row = "| " + spec.algorithm;
+    for (const auto& [k, v] : spec.options) row += ":" + k + "=" + ToString(v);
+    for (auto [n, calls] : {std::pair{100, 5}, std::pair{1000, 3}}) {
+      auto secs = SecondsPerSuggestion(spec, n, calls);
+      row += " | " + (secs.ok() ? Fmt(*secs) : "failed: " + secs.status().ToString());
+    }
+    std::printf("%s |\n", row.c_str());
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace autotune::bench
+
+int main(int argc, char** argv) { return autotune::bench::Main(argc, argv); }
