@@ -65,7 +65,6 @@ struct StudySpec {
   std::uint64_t seed = 0;
   std::vector<WarmStartTrial> warm_start;  // listed trials the searcher learns from
   std::string warm_start_study;            // an earlier study of the same store
-  int total_gpus = 0;  // GPUs the executor may hand out (0: detect or none)
 };
 
 }  // namespace autotune

@@ -1,0 +1,17 @@
+// JSON parsing of the search space and of params objects (internal to core).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tuner/core/space.h"
+
+namespace autotune::detail {
+
+StatusOr<SearchSpace> ParseSpace(const nlohmann::json& j);
+// A flat object of scalars as Params; errors name path.<key>.
+StatusOr<Params> ParseParamsObject(const nlohmann::json& j, const std::string& path);
+// JSON writes 2.0 as 2: turn ints given for float params back into doubles.
+Params CoerceToSpace(const SearchSpace& space, Params p);
+
+}  // namespace autotune::detail

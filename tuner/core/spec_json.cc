@@ -1,0 +1,266 @@
+#include "tuner/core/spec_json.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "tuner/core/json_fields.h"
+#include "tuner/core/space_json.h"
+
+namespace autotune {
+namespace {
+
+namespace fs = std::filesystem;
+using detail::JsonFields;
+using nlohmann::json;
+
+bool IsExecutableFile(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+}
+
+// Finds argv[0]: a path (relative to base_dir) or a program on PATH.
+StatusOr<std::string> ResolveProgram(const std::string& prog, const fs::path& base) {
+  const std::string field = "trial.command[0]";
+  if (prog.empty()) return Status::InvalidArgument("must not be empty", field);
+  if (prog.find('/') != std::string::npos) {
+    fs::path p = fs::path(prog).is_absolute() ? fs::path(prog) : base / prog;
+    p = p.lexically_normal();
+    if (!IsExecutableFile(p))
+      return Status::InvalidArgument("'" + p.string() + "' is not an executable file", field);
+    return p.string();
+  }
+  const char* path_env = std::getenv("PATH");
+  std::string path = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    fs::path dir = path.substr(start, end - start);
+    if (!dir.empty() && IsExecutableFile(dir / prog)) return (dir / prog).string();
+    start = end + 1;
+  }
+  return Status::InvalidArgument("program '" + prog + "' was not found on PATH", field);
+}
+
+// Resolves the command: argv[0] as a program; later arguments that name an
+// existing file relative to the spec's folder become absolute paths.
+Status ParseCommand(const json* j, const fs::path& base, std::vector<std::string>* argv,
+                    json* canonical) {
+  if (!j) return Status::InvalidArgument("is required", "trial.command");
+  if (!j->is_array() || j->empty())
+    return Status::InvalidArgument("must be a non-empty array of strings", "trial.command");
+  *canonical = json::array();
+  for (std::size_t i = 0; i < j->size(); ++i) {
+    if (!(*j)[i].is_string())
+      return Status::InvalidArgument("must be a string", "trial.command[" + std::to_string(i) + "]");
+    std::string arg = (*j)[i].get<std::string>();
+    std::string shown = arg;
+    if (i == 0) {
+      AT_ASSIGN_OR_RETURN(arg, ResolveProgram(arg, base));
+      if (shown.find('/') != std::string::npos) shown = arg;
+    } else if (!arg.empty() && arg[0] != '-' && fs::path(arg).is_relative()) {
+      std::error_code ec;
+      fs::path p = (base / arg).lexically_normal();
+      if (fs::exists(p, ec)) arg = shown = p.string();
+    }
+    argv->push_back(arg);
+    canonical->push_back(shown);
+  }
+  return Status::Ok();
+}
+
+Status ParseObjective(const json& j, Objective* o) {
+  AT_RETURN_IF_ERROR(JsonFields::IsObject(j, "objective"));
+  JsonFields f(j, "objective");
+  AT_RETURN_IF_ERROR(f.String("metric", &o->metric, true));
+  if (o->metric.empty() || o->metric == "step")
+    return Status::InvalidArgument("must name a reported metric other than step", "objective.metric");
+  std::string mode = "min";
+  AT_RETURN_IF_ERROR(f.String("mode", &mode, false));
+  if (mode != "min" && mode != "max") return Status::InvalidArgument("must be min or max", "objective.mode");
+  o->mode = mode == "max" ? Mode::kMax : Mode::kMin;
+  return f.Unknown();
+}
+
+// {"algorithm": "...", <scalar options>...}
+Status ParseAlgorithm(const json& j, const std::string& path, AlgorithmSpec* a) {
+  AT_RETURN_IF_ERROR(JsonFields::IsObject(j, path));
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.key() == "algorithm") {
+      if (!it->is_string()) return Status::InvalidArgument("must be a string", path + ".algorithm");
+      a->algorithm = it->get<std::string>();
+      continue;
+    }
+    ParamValue v;
+    if (!detail::ScalarToParam(*it, &v))
+      return Status::InvalidArgument("must be a number, string or boolean", path + "." + it.key());
+    a->options[it.key()] = v;
+  }
+  if (a->algorithm.empty()) return Status::InvalidArgument("is required", path + ".algorithm");
+  return Status::Ok();
+}
+
+Status ParseTrial(const json& j, const fs::path& base, TrialSpec* t, json* canonical) {
+  AT_RETURN_IF_ERROR(JsonFields::IsObject(j, "trial"));
+  JsonFields f(j, "trial");
+  json cmd;
+  AT_RETURN_IF_ERROR(ParseCommand(f.Get("command"), base, &t->command, &cmd));
+  (*canonical)["command"] = cmd;
+  if (const json* env = f.Get("env")) {
+    if (!env->is_object()) return Status::InvalidArgument("must be an object of strings", "trial.env");
+    for (auto it = env->begin(); it != env->end(); ++it) {
+      if (!it->is_string()) return Status::InvalidArgument("must be a string", "trial.env." + it.key());
+      if (it.key().rfind("AUTOTUNE_", 0) == 0)
+        return Status::InvalidArgument("AUTOTUNE_ variables are set by autotune", "trial.env." + it.key());
+      t->env[it.key()] = it->get<std::string>();
+    }
+  }
+  std::int64_t gpus = 0, retries = 0;
+  AT_RETURN_IF_ERROR(f.Int("gpus", &gpus, false));
+  if (gpus < 0 || gpus > 64) return Status::InvalidArgument("must lie in [0, 64]", "trial.gpus");
+  t->gpus = static_cast<int>(gpus);
+  AT_RETURN_IF_ERROR(f.Int("max_steps", &t->max_steps, false));
+  if (t->max_steps < 1) return Status::InvalidArgument("must be >= 1", "trial.max_steps");
+  AT_RETURN_IF_ERROR(f.Number("timeout_s", &t->timeout_s, false));
+  if (t->timeout_s < 0) return Status::InvalidArgument("must be >= 0 (0: no timeout)", "trial.timeout_s");
+  AT_RETURN_IF_ERROR(f.Int("retries", &retries, false));
+  if (retries < 0 || retries > 100) return Status::InvalidArgument("must lie in [0, 100]", "trial.retries");
+  t->retries = static_cast<int>(retries);
+  return f.Unknown();
+}
+
+Status ParseBudget(const json& j, Budget* b) {
+  AT_RETURN_IF_ERROR(JsonFields::IsObject(j, "budget"));
+  JsonFields f(j, "budget");
+  std::int64_t max_trials = b->max_trials, max_parallel = b->max_parallel;
+  AT_RETURN_IF_ERROR(f.Int("max_trials", &max_trials, false));
+  if (max_trials < 1 || max_trials > 10'000'000)
+    return Status::InvalidArgument("must lie in [1, 10000000]", "budget.max_trials");
+  AT_RETURN_IF_ERROR(f.Int("max_parallel", &max_parallel, false));
+  if (max_parallel < 1 || max_parallel > 4096)
+    return Status::InvalidArgument("must lie in [1, 4096]", "budget.max_parallel");
+  AT_RETURN_IF_ERROR(f.Number("max_time_s", &b->max_time_s, false));
+  if (b->max_time_s < 0) return Status::InvalidArgument("must be >= 0 (0: no limit)", "budget.max_time_s");
+  b->max_trials = static_cast<int>(max_trials);
+  b->max_parallel = static_cast<int>(max_parallel);
+  return f.Unknown();
+}
+
+Status ParseWarmStart(const json& j, const SearchSpace& space, const Objective& objective, StudySpec* s) {
+  AT_RETURN_IF_ERROR(JsonFields::IsObject(j, "warm_start"));
+  JsonFields f(j, "warm_start");
+  AT_RETURN_IF_ERROR(f.String("study", &s->warm_start_study, false));
+  if (const json* trials = f.Get("trials")) {
+    if (!trials->is_array()) return Status::InvalidArgument("must be an array", "warm_start.trials");
+    for (std::size_t i = 0; i < trials->size(); ++i) {
+      const std::string path = "warm_start.trials[" + std::to_string(i) + "]";
+      AT_RETURN_IF_ERROR(JsonFields::IsObject((*trials)[i], path));
+      JsonFields t((*trials)[i], path);
+      WarmStartTrial w;
+      const json* params = t.Get("params");
+      if (!params) return Status::InvalidArgument("is required", path + ".params");
+      AT_ASSIGN_OR_RETURN(w.params, detail::ParseParamsObject(*params, path + ".params"));
+      w.params = detail::CoerceToSpace(space, std::move(w.params));
+      Status valid = space.Validate(w.params);
+      if (!valid.ok()) return Status::InvalidArgument(valid.ToString(), path);
+      AT_RETURN_IF_ERROR(t.Number("value", &w.value, true));
+      AT_RETURN_IF_ERROR(t.Unknown());
+      s->warm_start.push_back(std::move(w));
+    }
+  }
+  (void)objective;
+  return f.Unknown();
+}
+
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  return true;
+}
+
+}  // namespace
+
+StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& base_dir) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return Status::InvalidArgument(std::string("not valid JSON: ") + e.what(), "spec");
+  }
+  AT_RETURN_IF_ERROR(JsonFields::IsObject(j, "spec"));
+  JsonFields f(j, "");
+  ParsedSpec out;
+  StudySpec& s = out.spec;
+  json canonical = j;
+  AT_RETURN_IF_ERROR(f.String("name", &s.name, true));
+  if (!ValidName(s.name))
+    return Status::InvalidArgument("must be 1-128 characters of letters, digits, '-', '_' or '.'", "name");
+  if (const json* o = f.Get("objective")) AT_RETURN_IF_ERROR(ParseObjective(*o, &s.objective));
+  const json* space = f.Get("space");
+  if (!space) return Status::InvalidArgument("is required", "space");
+  AT_ASSIGN_OR_RETURN(s.space, detail::ParseSpace(*space));
+  if (const json* a = f.Get("searcher")) AT_RETURN_IF_ERROR(ParseAlgorithm(*a, "searcher", &s.searcher));
+  if (const json* a = f.Get("scheduler")) {
+    AlgorithmSpec sched;
+    AT_RETURN_IF_ERROR(ParseAlgorithm(*a, "scheduler", &sched));
+    if (sched.algorithm != "none")
+      return Status::InvalidArgument("'" + sched.algorithm + "' is not available; use \"none\"",
+                                     "scheduler.algorithm");
+    if (!sched.options.empty())
+      return Status::InvalidArgument("is not an option of scheduler none",
+                                     "scheduler." + sched.options.begin()->first);
+  }
+  if (const json* t = f.Get("trial")) {
+    TrialSpec trial;
+    json canon_trial = *t;
+    AT_RETURN_IF_ERROR(ParseTrial(*t, base_dir.empty() ? fs::current_path() : fs::path(base_dir), &trial,
+                                  &canon_trial));
+    canonical["trial"] = canon_trial;
+    s.trial = std::move(trial);
+  }
+  if (const json* b = f.Get("budget")) AT_RETURN_IF_ERROR(ParseBudget(*b, &s.budget));
+  std::int64_t seed = 0;
+  AT_RETURN_IF_ERROR(f.Int("seed", &seed, false));
+  if (seed < 0) return Status::InvalidArgument("must be >= 0", "seed");
+  s.seed = static_cast<std::uint64_t>(seed);
+  if (const json* w = f.Get("warm_start")) AT_RETURN_IF_ERROR(ParseWarmStart(*w, s.space, s.objective, &s));
+  AT_RETURN_IF_ERROR(f.Unknown());
+  out.canonical_json = canonical.dump();
+  return out;
+}
+
+std::string ParamsToJson(const Params& p) {
+  json j = json::object();
+  for (const auto& [k, v] : p) j[k] = detail::ParamToJson(v);
+  return j.dump();
+}
+
+StatusOr<Params> ParamsFromJson(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Status::InvalidArgument("params are not valid JSON", "params");
+  return detail::ParseParamsObject(j, "params");
+}
+
+std::string MetricsToJson(const Metrics& m) {
+  json j = json::object();
+  for (const auto& [k, v] : m) j[k] = v;
+  return j.dump();
+}
+
+StatusOr<Metrics> MetricsFromJson(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("metrics are not a JSON object", "metrics");
+  Metrics m;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!it->is_number()) return Status::InvalidArgument("must be a number", "metrics." + it.key());
+    m[it.key()] = it->get<double>();
+  }
+  return m;
+}
+
+}  // namespace autotune

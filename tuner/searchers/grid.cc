@@ -1,0 +1,109 @@
+#include "tuner/searchers/grid.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "tuner/core/rng.h"
+#include "tuner/searchers/options.h"
+
+namespace autotune {
+namespace {
+
+// Evenly spaced values of [low, high] (on the log scale for log params).
+std::vector<double> Spaced(double low, double high, bool log, int points) {
+  std::vector<double> v;
+  if (points == 1) {
+    v.push_back(log ? std::sqrt(low * high) : (low + high) / 2);
+    return v;
+  }
+  for (int i = 0; i < points; ++i) {
+    double t = static_cast<double>(i) / (points - 1);
+    v.push_back(log ? std::exp(std::log(low) + t * (std::log(high) - std::log(low))) : low + t * (high - low));
+  }
+  v.front() = low, v.back() = high;
+  return v;
+}
+
+std::vector<ParamValue> AxisValues(const ParamSpec& p, int default_points) {
+  int points = p.grid_points > 0 ? p.grid_points : default_points;
+  std::vector<ParamValue> out;
+  if (auto* c = std::get_if<CategoricalDist>(&p.dist)) return c->choices;
+  if (auto* f = std::get_if<FloatDist>(&p.dist)) {
+    std::vector<double> v = f->values.empty() ? Spaced(f->low, f->high, f->log, points) : f->values;
+    for (double x : v) out.emplace_back(x);
+  } else {
+    const auto& d = std::get<IntDist>(p.dist);
+    std::vector<std::int64_t> v = d.values;
+    if (v.empty()) {
+      for (double x : Spaced(double(d.low), double(d.high), d.log, points)) v.push_back(std::llround(x));
+    }
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    for (auto x : v) out.emplace_back(x);
+  }
+  return out;
+}
+
+class GridSearcher : public Searcher {
+ public:
+  GridSearcher(const SearchSpace& space, int points, bool shuffle, std::uint64_t seed) {
+    std::size_t total = 1;
+    for (const auto& p : space.params()) {
+      axes_.push_back({p.name, AxisValues(p, points)});
+      total *= axes_.back().second.size();
+    }
+    order_.resize(total);
+    std::iota(order_.begin(), order_.end(), 0);
+    if (shuffle) {
+      auto rng = StreamRng(seed, 0);
+      std::shuffle(order_.begin(), order_.end(), rng);
+    }
+  }
+
+  StatusOr<std::vector<Params>> Suggest(const History& history, int n) override {
+    std::vector<Params> out;
+    for (std::size_t k = history.trials.size(); k < order_.size() && out.size() < std::size_t(n); ++k) {
+      out.push_back(Point(order_[k]));
+    }
+    return out;
+  }
+
+  bool Exhausted(const History& history) const override { return history.trials.size() >= order_.size(); }
+
+ private:
+  // Mixed-radix decoding of a grid index, the last axis varying fastest.
+  Params Point(std::size_t index) const {
+    Params p;
+    for (auto it = axes_.rbegin(); it != axes_.rend(); ++it) {
+      p[it->first] = it->second[index % it->second.size()];
+      index /= it->second.size();
+    }
+    return p;
+  }
+
+  std::vector<std::pair<std::string, std::vector<ParamValue>>> axes_;
+  std::vector<std::size_t> order_;
+};
+
+constexpr std::size_t kMaxGridSize = 10'000'000;
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Searcher>> MakeGridSearcher(const Options& options, const SearchSpace& space,
+                                                     std::uint64_t seed) {
+  OptionReader reader(options);
+  int points = static_cast<int>(reader.Int("grid_points", 5, 1, 100000));
+  bool shuffle = reader.Bool("shuffle", true);
+  AT_RETURN_IF_ERROR(reader.Finish());
+  double total = 1;
+  for (const auto& p : space.params()) total *= double(AxisValues(p, points).size());
+  if (total > double(kMaxGridSize)) {
+    return Status::InvalidArgument("the grid has " + std::to_string(std::llround(total)) +
+                                       " points, more than the limit of 10000000; lower grid_points",
+                                   "searcher.grid_points");
+  }
+  return std::unique_ptr<Searcher>(new GridSearcher(space, points, shuffle, seed));
+}
+
+}  // namespace autotune
