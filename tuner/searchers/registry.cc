@@ -2,6 +2,7 @@
 #include "tuner/searchers/grid.h"
 #include "tuner/searchers/random.h"
 #include "tuner/searchers/searcher.h"
+#include "tuner/searchers/sobol.h"
 // searcher-includes (keep this marker: one include per algorithm above it)
 
 namespace autotune {
@@ -11,6 +12,7 @@ StatusOr<std::unique_ptr<Searcher>> MakeSearcher(const AlgorithmSpec& spec, cons
   const std::string& a = spec.algorithm;
   if (a == "grid") return MakeGridSearcher(spec.options, space, seed);
   if (a == "random") return MakeRandomSearcher(spec.options, space, seed);
+  if (a == "sobol") return MakeSobolSearcher(spec.options, space, seed);
   // searcher-branches (keep this marker: one `if` per algorithm above it)
   return Status::InvalidArgument(
       "unknown algorithm '" + a + "' (expected one of grid, random, sobol, gp, tpe, hazero, pshe2)",
