@@ -1,0 +1,232 @@
+#include "tuner/searchers/tpe/parzen.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace autotune::tpe {
+namespace {
+
+constexpr double kInvSqrt2 = 0.70710678118654752440;
+constexpr double kHalfLog2Pi = 0.91893853320467274178;
+constexpr int kMaxRejections = 100;
+
+// P(a <= Z <= b) for a standard normal Z and a <= b, accurate in both tails.
+double NormalMass(double a, double b) {
+  if (a > 0) return 0.5 * (std::erfc(a * kInvSqrt2) - std::erfc(b * kInvSqrt2));
+  if (b < 0) return 0.5 * (std::erfc(-b * kInvSqrt2) - std::erfc(-a * kInvSqrt2));
+  return 0.5 * (std::erf(b * kInvSqrt2) - std::erf(a * kInvSqrt2));
+}
+
+double LogSumExp(const std::vector<double>& v) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (double x : v) m = std::max(m, x);
+  if (!std::isfinite(m)) return m;
+  double s = 0;
+  for (double x : v) s += std::exp(x - m);
+  return m + std::log(s);
+}
+
+// The unit-cube cell [lo, hi] of the integer value that u decodes to
+// (SearchSpace's encoding: half a step each side, log where log).
+std::pair<double, double> IntCell(const IntDist& d, double u) {
+  u = std::clamp(u, 0.0, 1.0);
+  double lo = static_cast<double>(d.low) - 0.5, hi = static_cast<double>(d.high) + 0.5;
+  if (d.log) lo = std::log(lo), hi = std::log(hi);
+  double v = lo + u * (hi - lo);
+  if (d.log) v = std::exp(v);
+  const auto i = std::clamp<std::int64_t>(std::llround(v), d.low, d.high);
+  double a = static_cast<double>(i) - 0.5, b = static_cast<double>(i) + 0.5;
+  if (d.log) a = std::log(a), b = std::log(b);
+  return {(a - lo) / (hi - lo), (b - lo) / (hi - lo)};
+}
+
+int ChoiceOf(double u, int choices) {
+  return std::clamp(static_cast<int>(std::floor(u * choices)), 0, choices - 1);
+}
+
+// Univariate bandwidths: the larger gap to a sorted neighbour among the
+// observations and the prior's centre (endpoints 0 and 1); the lowest and
+// highest points use their inner gap. Returns one per observation.
+std::vector<double> NeighbourGaps(const std::vector<double>& mus) {
+  std::vector<double> with_prior = mus;
+  with_prior.push_back(0.5);
+  const std::size_t m = with_prior.size();
+  std::vector<std::size_t> order(m);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return with_prior[a] < with_prior[b]; });
+  std::vector<double> padded(m + 2);
+  padded[0] = 0, padded[m + 1] = 1;
+  for (std::size_t i = 0; i < m; ++i) padded[i + 1] = with_prior[order[i]];
+  std::vector<double> sorted_sigma(m);
+  for (std::size_t i = 0; i < m; ++i) {
+    sorted_sigma[i] = std::max(padded[i + 1] - padded[i], padded[i + 2] - padded[i + 1]);
+  }
+  if (m >= 2) {
+    sorted_sigma[0] = padded[2] - padded[1];
+    sorted_sigma[m - 1] = padded[m] - padded[m - 1];
+  }
+  std::vector<double> sigma(mus.size());
+  for (std::size_t i = 0; i < m; ++i) {
+    if (order[i] < mus.size()) sigma[order[i]] = sorted_sigma[i];
+  }
+  return sigma;
+}
+
+}  // namespace
+
+DimModel ModelOf(const SearchSpace& space, std::size_t i) {
+  DimModel m;
+  const auto& dist = space.params()[i].dist;
+  if (auto* c = std::get_if<CategoricalDist>(&dist)) {
+    m.kind = DimModel::Kind::kCategorical;
+    m.choices = static_cast<int>(c->choices.size());
+  } else if (auto* n = std::get_if<IntDist>(&dist)) {
+    m.kind = DimModel::Kind::kInteger;
+    m.ints = *n;
+  }
+  return m;
+}
+
+std::vector<double> DefaultWeights(std::size_t n) {
+  std::vector<double> w(n, 1.0);
+  if (n < 25) return w;
+  const std::size_t ramp = n - 25;
+  const double start = 1.0 / static_cast<double>(n);
+  for (std::size_t i = 0; i < ramp; ++i) {
+    w[i] = ramp == 1 ? start : start + (1.0 - start) * static_cast<double>(i) / static_cast<double>(ramp - 1);
+  }
+  return w;
+}
+
+std::size_t DefaultGamma(std::size_t n) {
+  return std::min<std::size_t>(static_cast<std::size_t>(std::ceil(0.1 * static_cast<double>(n))), 25);
+}
+
+ParzenEstimator::ParzenEstimator(std::vector<DimModel> dims, const std::vector<std::vector<double>>& columns,
+                                 const std::vector<double>& weights, double prior_weight, bool multivariate,
+                                 std::size_t space_dims)
+    : dims_(std::move(dims)), numeric_(dims_.size()), cats_(dims_.size()) {
+  const std::size_t n = weights.size();
+  const std::size_t kernels = n + 1;  // the prior kernel is last
+  std::vector<double> w = weights;
+  w.push_back(n == 0 ? 1.0 : prior_weight);
+  const double total = std::accumulate(w.begin(), w.end(), 0.0);
+  double running = 0;
+  for (double x : w) {
+    log_weights_.push_back(std::log(x / total));
+    running += x / total;
+    cumulative_.push_back(running);
+  }
+  cumulative_.back() = 1.0;
+
+  for (std::size_t d = 0; d < dims_.size(); ++d) {
+    const std::vector<double>& col = columns[d];
+    if (dims_[d].kind == DimModel::Kind::kCategorical) {
+      const int k = dims_[d].choices;
+      auto& probs = cats_[d];
+      probs.assign(kernels, std::vector<double>(k, prior_weight / static_cast<double>(kernels)));
+      for (std::size_t j = 0; j < n; ++j) probs[j][ChoiceOf(col[j], k)] += 1.0;
+      for (auto& row : probs) {
+        const double s = std::accumulate(row.begin(), row.end(), 0.0);
+        for (double& p : row) p /= s;
+      }
+      continue;
+    }
+    NumericKernels& nk = numeric_[d];
+    nk.mu.assign(col.begin(), col.begin() + static_cast<std::ptrdiff_t>(n));
+    if (multivariate) {
+      const double s = 0.2 * std::pow(static_cast<double>(std::max<std::size_t>(n, 1)),
+                                      -1.0 / (static_cast<double>(space_dims) + 4.0));
+      nk.sigma.assign(n, s);
+    } else {
+      nk.sigma = NeighbourGaps(nk.mu);
+    }
+    const double min_sigma = 1.0 / std::min(100.0, 1.0 + static_cast<double>(kernels));
+    for (double& s : nk.sigma) s = std::clamp(s, min_sigma, 1.0);
+    nk.mu.push_back(0.5);
+    nk.sigma.push_back(1.0);
+    for (std::size_t j = 0; j < kernels; ++j) {
+      const double z = NormalMass(-nk.mu[j] / nk.sigma[j], (1.0 - nk.mu[j]) / nk.sigma[j]);
+      nk.log_z.push_back(std::log(z));
+      nk.log_norm.push_back(-std::log(nk.sigma[j]) - kHalfLog2Pi - nk.log_z.back());
+    }
+  }
+}
+
+std::vector<std::vector<double>> ParzenEstimator::Sample(std::mt19937_64& rng, int count) const {
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<std::vector<double>> out(count, std::vector<double>(dims_.size()));
+  for (auto& x : out) {
+    const double pick = uniform(rng);
+    const auto k = static_cast<std::size_t>(std::upper_bound(cumulative_.begin(), cumulative_.end(), pick) -
+                                            cumulative_.begin());
+    const std::size_t kernel = std::min(k, cumulative_.size() - 1);
+    for (std::size_t d = 0; d < dims_.size(); ++d) {
+      if (dims_[d].kind == DimModel::Kind::kCategorical) {
+        const auto& probs = cats_[d][kernel];
+        double r = uniform(rng), acc = 0;
+        int choice = dims_[d].choices - 1;
+        for (int c = 0; c < dims_[d].choices; ++c) {
+          acc += probs[c];
+          if (r < acc) {
+            choice = c;
+            break;
+          }
+        }
+        x[d] = (choice + 0.5) / dims_[d].choices;
+        continue;
+      }
+      // Truncated normal by rejection: every kernel keeps at least ~34% of its
+      // mass inside [0, 1] (mu in [0, 1], sigma <= 1), so this ends quickly.
+      const double mu = numeric_[d].mu[kernel], sigma = numeric_[d].sigma[kernel];
+      double v = std::clamp(mu, 0.0, 1.0);
+      for (int t = 0; t < kMaxRejections; ++t) {
+        const double draw = mu + sigma * normal(rng);
+        if (draw >= 0.0 && draw <= 1.0) {
+          v = draw;
+          break;
+        }
+      }
+      x[d] = v;
+    }
+  }
+  return out;
+}
+
+double ParzenEstimator::KernelTerm(std::size_t d, std::size_t k, double x, double lo, double hi,
+                                   int choice) const {
+  if (dims_[d].kind == DimModel::Kind::kCategorical) return std::log(cats_[d][k][choice]);
+  const NumericKernels& nk = numeric_[d];
+  const double mu = nk.mu[k], sigma = nk.sigma[k];
+  if (dims_[d].kind == DimModel::Kind::kInteger) {
+    const double mass = NormalMass((lo - mu) / sigma, (hi - mu) / sigma);
+    if (mass > 1e-300) return std::log(mass) - nk.log_z[k];
+    // Far tail: the density at the cell's centre times its width.
+    const double z = (0.5 * (lo + hi) - mu) / sigma;
+    return -0.5 * z * z + nk.log_norm[k] + std::log(hi - lo);
+  }
+  const double z = (x - mu) / sigma;
+  return -0.5 * z * z + nk.log_norm[k];
+}
+
+double ParzenEstimator::LogPdf(const std::vector<double>& x) const {
+  std::vector<double> lo(dims_.size()), hi(dims_.size());
+  std::vector<int> choice(dims_.size(), 0);
+  for (std::size_t d = 0; d < dims_.size(); ++d) {
+    if (dims_[d].kind == DimModel::Kind::kInteger) std::tie(lo[d], hi[d]) = IntCell(dims_[d].ints, x[d]);
+    if (dims_[d].kind == DimModel::Kind::kCategorical) choice[d] = ChoiceOf(x[d], dims_[d].choices);
+  }
+  std::vector<double> terms(log_weights_.size());
+  for (std::size_t k = 0; k < terms.size(); ++k) {
+    double t = log_weights_[k];
+    for (std::size_t d = 0; d < dims_.size(); ++d) t += KernelTerm(d, k, x[d], lo[d], hi[d], choice[d]);
+    terms[k] = t;
+  }
+  return LogSumExp(terms);
+}
+
+}  // namespace autotune::tpe

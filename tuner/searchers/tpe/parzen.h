@@ -1,0 +1,78 @@
+// ParzenEstimator: TPE's density model, a weighted mixture of product kernels
+// over (a subset of) the search space's unit-cube dimensions, following
+// Optuna's TPESampler (see /work/shared/ALGORITHMS.md "TPE").
+//
+// Every numeric dimension lives in the unit cube as SearchSpace encodes it,
+// which is an affine image of Optuna's internal space (log for log params, ints
+// widened by half a step), so kernels, bandwidths and truncation match Optuna's
+// with range 1. Kernels:
+//   - one per observation, plus a prior kernel (mu = 0.5, sigma = 1, weight
+//     prior_weight); with no observations the prior alone, weight 1;
+//   - numeric: a normal truncated to [0, 1]. Univariate bandwidth: the larger
+//     gap to a sorted neighbour among the observations and the prior's centre,
+//     with 0 and 1 as endpoints, except that the lowest and highest points use
+//     their inner gap; multivariate: 0.2 * n^(-1/(d+4)) for every kernel.
+//     Both are clipped to [1 / min(100, 1 + n_kernels), 1];
+//   - ints: the mass of the kernel over the value's cell (half a step each side);
+//   - categorical: prior_weight / n_kernels on every choice and +1 on the
+//     observation's own, normalised per kernel (the prior kernel is uniform).
+// Observation weights come from the caller (Optuna's linear ramp).
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "tuner/core/space.h"
+
+namespace autotune::tpe {
+
+// How one unit-cube dimension is modelled.
+struct DimModel {
+  enum class Kind { kContinuous, kInteger, kCategorical };
+  Kind kind = Kind::kContinuous;
+  int choices = 0;  // categorical: number of choices
+  IntDist ints;     // integer: the distribution, to find a value's cell
+};
+
+// Models dimension i of the space.
+DimModel ModelOf(const SearchSpace& space, std::size_t i);
+
+class ParzenEstimator {
+ public:
+  // columns[j][k] holds observation k's coordinate on dims[j] (unit cube; a
+  // categorical coordinate is the encoded (index + 0.5) / choices); weights[k]
+  // is observation k's non-negative weight. multivariate selects the bandwidth
+  // rule, with `space_dims` the d of its formula.
+  ParzenEstimator(std::vector<DimModel> dims, const std::vector<std::vector<double>>& columns,
+                  const std::vector<double>& weights, double prior_weight, bool multivariate,
+                  std::size_t space_dims);
+
+  // Draws `count` points: a kernel by weight, then each coordinate from it.
+  std::vector<std::vector<double>> Sample(std::mt19937_64& rng, int count) const;
+
+  // Log density (log mass for ints and categoricals) of the mixture at x.
+  double LogPdf(const std::vector<double>& x) const;
+
+ private:
+  struct NumericKernels {
+    std::vector<double> mu, sigma, log_norm;  // log_norm = -log(sigma * sqrt(2pi) * Z)
+    std::vector<double> log_z;                // log of the kernel's mass inside [0, 1]
+  };
+
+  double KernelTerm(std::size_t d, std::size_t k, double x, double lo, double hi, int choice) const;
+
+  std::vector<DimModel> dims_;
+  std::vector<double> log_weights_, cumulative_;
+  std::vector<NumericKernels> numeric_;                 // per dim (empty for categoricals)
+  std::vector<std::vector<std::vector<double>>> cats_;  // per dim: [kernel][choice] probability
+};
+
+// Optuna's default observation weights for n observations in trial order:
+// all 1 below 25; else a ramp from 1/n to 1 over the oldest n - 25, then 1s.
+std::vector<double> DefaultWeights(std::size_t n);
+
+// gamma(n) = min(ceil(0.1 n), 25): how many of n observations are "below".
+std::size_t DefaultGamma(std::size_t n);
+
+}  // namespace autotune::tpe

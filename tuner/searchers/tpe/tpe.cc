@@ -1,0 +1,163 @@
+#include "tuner/searchers/tpe.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "tuner/core/rng.h"
+#include "tuner/searchers/options.h"
+#include "tuner/searchers/random.h"
+#include "tuner/searchers/tpe/parzen.h"
+
+namespace autotune {
+namespace {
+
+using tpe::DimModel;
+using tpe::ParzenEstimator;
+
+// Separates TPE's candidate streams from the random startup stream of the
+// same (seed, trial number).
+constexpr std::uint64_t kCandidateStreamTag = 0x7470652d63616e64ULL;
+
+struct TpeOptions {
+  std::int64_t n_startup = 10;
+  std::int64_t n_ei_candidates = 24;
+  double prior_weight = 1.0;
+  bool multivariate = false;
+};
+
+// One observation in chronological order (warm-start first, then trials).
+struct Entry {
+  std::vector<double> u;  // unit-cube point
+  double loss;            // +inf for in-flight trials and pruned ones without a value
+  int rank_class;         // 0 completed, 1 in flight, 2 pruned: ranked in this order first
+};
+
+class TpeSearcher : public Searcher {
+ public:
+  TpeSearcher(SearchSpace space, TpeOptions options, std::uint64_t seed)
+      : space_(std::move(space)), options_(options), seed_(seed) {
+    for (std::size_t i = 0; i < space_.dims(); ++i) dims_.push_back(tpe::ModelOf(space_, i));
+  }
+
+  StatusOr<std::vector<Params>> Suggest(const History& history, int n) override {
+    std::vector<Entry> entries;
+    std::size_t finished = 0;
+    const double inf = std::numeric_limits<double>::infinity();
+    for (const auto& obs : history.prior) {
+      if (!obs.loss || std::isnan(*obs.loss)) continue;
+      entries.push_back({space_.Encode(obs.params), *obs.loss, 0});
+      ++finished;
+    }
+    for (const auto& t : history.trials) {
+      const bool has_loss = t.loss && !std::isnan(*t.loss);
+      if (t.state == TrialState::kFailed) continue;
+      if (t.state == TrialState::kCompleted || t.state == TrialState::kPruned) {
+        const bool complete = t.state == TrialState::kCompleted && has_loss;
+        entries.push_back({space_.Encode(t.params), has_loss ? *t.loss : inf, complete ? 0 : 2});
+        ++finished;
+      } else {
+        entries.push_back({space_.Encode(t.params), inf, 1});
+      }
+    }
+    std::vector<Params> out;
+    for (int k = 0; k < n; ++k) {
+      const std::uint64_t number = history.trials.size() + static_cast<std::uint64_t>(k);
+      std::vector<double> u;
+      if (finished < static_cast<std::size_t>(options_.n_startup)) {
+        u = RandomUnitPoint(space_.dims(), seed_, number);
+      } else {
+        auto rng = StreamRng(seed_ ^ kCandidateStreamTag, number);
+        u = SampleModel(entries, rng);
+      }
+      out.push_back(space_.Decode(u));
+      entries.push_back({space_.Encode(out.back()), inf, 1});
+    }
+    return out;
+  }
+
+ private:
+  // Splits entries into below/above (each in chronological order).
+  void Split(const std::vector<Entry>& entries, std::vector<std::size_t>* below,
+             std::vector<std::size_t>* above) const {
+    std::vector<std::size_t> ranked(entries.size());
+    std::iota(ranked.begin(), ranked.end(), 0);
+    std::stable_sort(ranked.begin(), ranked.end(), [&](std::size_t a, std::size_t b) {
+      if (entries[a].rank_class != entries[b].rank_class) return entries[a].rank_class < entries[b].rank_class;
+      return entries[a].loss < entries[b].loss;
+    });
+    const std::size_t completed = static_cast<std::size_t>(
+        std::count_if(entries.begin(), entries.end(), [](const Entry& e) { return e.rank_class == 0; }));
+    const std::size_t n_below = std::min(tpe::DefaultGamma(entries.size()), completed);
+    below->assign(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n_below));
+    above->assign(ranked.begin() + static_cast<std::ptrdiff_t>(n_below), ranked.end());
+    std::sort(below->begin(), below->end());
+    std::sort(above->begin(), above->end());
+  }
+
+  ParzenEstimator Build(const std::vector<Entry>& entries, const std::vector<std::size_t>& group,
+                        const std::vector<std::size_t>& dims) const {
+    std::vector<DimModel> models;
+    std::vector<std::vector<double>> columns;
+    for (std::size_t d : dims) {
+      models.push_back(dims_[d]);
+      std::vector<double> col;
+      col.reserve(group.size());
+      for (std::size_t i : group) col.push_back(entries[i].u[d]);
+      columns.push_back(std::move(col));
+    }
+    return ParzenEstimator(std::move(models), columns, tpe::DefaultWeights(group.size()),
+                           options_.prior_weight, options_.multivariate, space_.dims());
+  }
+
+  // The best of n_ei_candidates draws from l over `dims`, by log l - log g.
+  std::vector<double> BestCandidate(const std::vector<Entry>& entries, const std::vector<std::size_t>& below,
+                                    const std::vector<std::size_t>& above, const std::vector<std::size_t>& dims,
+                                    std::mt19937_64& rng) const {
+    const ParzenEstimator l = Build(entries, below, dims);
+    const ParzenEstimator g = Build(entries, above, dims);
+    auto candidates = l.Sample(rng, static_cast<int>(options_.n_ei_candidates));
+    std::size_t best = 0;
+    double best_score = -std::numeric_limits<double>::infinity();
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      const double score = l.LogPdf(candidates[c]) - g.LogPdf(candidates[c]);
+      if (score > best_score) best = c, best_score = score;
+    }
+    return candidates[best];
+  }
+
+  std::vector<double> SampleModel(const std::vector<Entry>& entries, std::mt19937_64& rng) const {
+    std::vector<std::size_t> below, above;
+    Split(entries, &below, &above);
+    std::vector<double> u(space_.dims());
+    if (options_.multivariate) {
+      std::vector<std::size_t> all(space_.dims());
+      std::iota(all.begin(), all.end(), 0);
+      return BestCandidate(entries, below, above, all, rng);
+    }
+    for (std::size_t d = 0; d < space_.dims(); ++d) u[d] = BestCandidate(entries, below, above, {d}, rng)[0];
+    return u;
+  }
+
+  SearchSpace space_;
+  TpeOptions options_;
+  std::uint64_t seed_;
+  std::vector<DimModel> dims_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Searcher>> MakeTpeSearcher(const Options& options, const SearchSpace& space,
+                                                    std::uint64_t seed) {
+  OptionReader reader(options);
+  TpeOptions o;
+  o.n_startup = reader.Int("n_startup", o.n_startup, 0, 1000000);
+  o.n_ei_candidates = reader.Int("n_ei_candidates", o.n_ei_candidates, 1, 100000);
+  o.prior_weight = reader.Double("prior_weight", o.prior_weight, 1e-6, 1e6);
+  o.multivariate = reader.Bool("multivariate", o.multivariate);
+  AT_RETURN_IF_ERROR(reader.Finish());
+  return std::unique_ptr<Searcher>(new TpeSearcher(space, o, seed));
+}
+
+}  // namespace autotune
