@@ -4,6 +4,7 @@
 #include "tuner/searchers/searcher.h"
 #include "tuner/searchers/sobol.h"
 #include "tuner/searchers/tpe.h"
+#include "tuner/searchers/gp/gp.h"
 // searcher-includes (keep this marker: one include per algorithm above it)
 
 namespace autotune {
@@ -15,6 +16,7 @@ StatusOr<std::unique_ptr<Searcher>> MakeSearcher(const AlgorithmSpec& spec, cons
   if (a == "random") return MakeRandomSearcher(spec.options, space, seed);
   if (a == "sobol") return MakeSobolSearcher(spec.options, space, seed);
   if (a == "tpe") return MakeTpeSearcher(spec.options, space, seed);
+  if (a == "gp") return MakeGpSearcher(spec.options, space, seed);
   // searcher-branches (keep this marker: one `if` per algorithm above it)
   return Status::InvalidArgument(
       "unknown algorithm '" + a + "' (expected one of grid, random, sobol, gp, tpe, hazero, pshe2)",
