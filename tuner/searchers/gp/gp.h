@@ -1,0 +1,46 @@
+// gp: Gaussian-process Bayesian optimisation (Optuna's GPSampler recipe).
+//
+// Works in the search space's unit cube (log params on their log scale, ints
+// as cells decoded by rounding, categoricals compared by equality). Losses are
+// standardised; a GP with a Matérn-5/2 ARD kernel is fitted by MAP over its
+// length scales, signal and noise (gp/fit.h), and the next point maximises
+// log expected improvement over the best observed loss (gp/acquisition.h).
+//
+// Phases: trial number i < n_initial gets point i of a scrambled Sobol
+// sequence seeded by the study seed, until n_initial observations (warm-start
+// observations count) exist; afterwards the model decides. With fewer than two
+// observations the Sobol sequence continues.
+//
+// History: completed trials and warm-start (History::prior) observations are
+// data. Failed and pruned trials count as bad: they get the worst observed loss.
+// Trials in flight (and earlier suggestions of the same call, for n > 1) get a
+// constant-liar value, so parallel workers get distinct points; a proposal
+// that decodes to params already tried or in flight is replaced by the next
+// best local optimum, else by the next Sobol point.
+//
+// Cost: past max_points observations the model keeps the best half and the
+// most recent rest; hyperparameters are fitted coarse to fine (first on a
+// subset of at most 64 points from several starts, then on the model's
+// points warm-started from that fit). Deterministic for (seed, history); no
+// state is kept between calls.
+//
+// Options:
+//   n_initial     int >= 1, default max(5, d + 1)   Sobol points before the model
+//   n_candidates  int >= 16, default 2048           Sobol candidates scored per suggestion
+//   n_local       int >= 1, default 10              local searches from the best candidates
+//   max_points    int >= 16, default 256            observations the model keeps
+//   fit_restarts  int >= 0, default 2               random starts of the hyperparameter fit
+//   liar          "best" | "mean" | "worst", default "best"   value given to points in flight
+//   deterministic bool, default false               fix the noise at 1e-6 (noise-free objectives)
+#pragma once
+
+#include <memory>
+
+#include "tuner/searchers/searcher.h"
+
+namespace autotune {
+
+StatusOr<std::unique_ptr<Searcher>> MakeGpSearcher(const Options& options, const SearchSpace& space,
+                                                   std::uint64_t seed);
+
+}  // namespace autotune
