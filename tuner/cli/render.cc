@@ -1,0 +1,126 @@
+#include "tuner/cli/render.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace autotune {
+namespace {
+
+nlohmann::json ParamsObject(const Params& p) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : p) j[k] = std::visit([](const auto& x) { return nlohmann::json(x); }, v);
+  return j;
+}
+
+nlohmann::json OptionalJson(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string Pad(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+}  // namespace
+
+std::string FormatDuration(double seconds) {
+  if (seconds < 0 || !std::isfinite(seconds)) return "?";
+  long s = std::lround(seconds);
+  char buf[32];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+std::string FormatValue(const std::optional<double>& v) {
+  if (!v) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", *v);
+  return buf;
+}
+
+std::string ProgressLine(const Progress& p) {
+  std::string s = std::to_string(p.completed) + "/" + std::to_string(p.total) + " done, " +
+                  std::to_string(p.running) + " running";
+  if (p.failed) s += ", " + std::to_string(p.failed) + " failed";
+  if (p.best_value)
+    s += ", best " + FormatValue(p.best_value) + " (trial id " + std::to_string(*p.best_trial_id) + ")";
+  s += ", " + FormatDuration(p.elapsed_s) + " elapsed";
+  if (p.eta_s >= 0) s += ", ETA " + FormatDuration(p.eta_s);
+  return s;
+}
+
+std::vector<TrialRecord> RankTrials(std::vector<TrialRecord> trials, const Objective& objective,
+                                    std::size_t limit) {
+  auto rank = [](const TrialRecord& t) { return t.state == TrialState::kCompleted && t.value ? 0 : 1; };
+  std::stable_sort(trials.begin(), trials.end(), [&](const TrialRecord& a, const TrialRecord& b) {
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
+    if (rank(a) == 0 && *a.value != *b.value) return objective.Better(*a.value, *b.value);
+    return a.number < b.number;
+  });
+  if (limit && trials.size() > limit) trials.resize(limit);
+  return trials;
+}
+
+std::string TrialTable(const std::vector<TrialRecord>& ranked, const std::string& metric) {
+  std::string out = Pad("rank", 6) + Pad("trial", 8) + Pad("state", 11) + Pad(metric, 14) + Pad("step", 8) +
+                    "params\n";
+  int rank = 0;
+  for (const auto& t : ranked) {
+    ++rank;
+    out += Pad(std::to_string(rank), 6) + Pad(std::to_string(t.id), 8) + Pad(ToString(t.state), 11) +
+           Pad(FormatValue(t.value), 14) + Pad(std::to_string(t.step), 8) + ToString(t.params) + "\n";
+  }
+  return out;
+}
+
+std::string TrialsJson(const std::vector<TrialRecord>& trials) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& t : trials) {
+    a.push_back({{"trial_id", t.id},
+                 {"state", ToString(t.state)},
+                 {"value", OptionalJson(t.value)},
+                 {"params", ParamsObject(t.params)},
+                 {"parent_id", t.parent_id ? nlohmann::json(*t.parent_id) : nlohmann::json(nullptr)},
+                 {"generation", t.generation}});
+  }
+  return a.dump(2);
+}
+
+std::string BestJson(const TrialRecord& t) {
+  nlohmann::json j = {{"trial_id", t.id}, {"value", OptionalJson(t.value)}, {"params", ParamsObject(t.params)},
+                      {"step", t.step}};
+  return j.dump(2);
+}
+
+std::string TrialsCsv(const std::vector<TrialRecord>& trials) {
+  std::set<std::string> names;
+  for (const auto& t : trials)
+    for (const auto& [k, v] : t.params) names.insert(k);
+  std::string out = "trial_id,number,state,value,step";
+  for (const auto& n : names) out += "," + CsvField(n);
+  out += "\n";
+  for (const auto& t : trials) {
+    out += std::to_string(t.id) + "," + std::to_string(t.number) + "," + ToString(t.state) + "," +
+           (t.value ? nlohmann::json(*t.value).dump() : "") + "," + std::to_string(t.step);
+    for (const auto& n : names) {
+      auto it = t.params.find(n);
+      out += "," + (it == t.params.end() ? "" : CsvField(ToString(it->second)));
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace autotune

@@ -1,0 +1,34 @@
+// Text and JSON renderings of studies and trials for the CLI.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/store.h"
+#include "tuner/coordinator/coordinator.h"
+#include "tuner/core/spec.h"
+
+namespace autotune {
+
+// "12/100 done, 2 running, 1 failed, best 0.398 (trial 7), 0:42 elapsed, ETA 5:10"
+std::string ProgressLine(const Progress& p);
+
+// Completed trials best first (then the others), at most `limit` rows (0: all).
+std::vector<TrialRecord> RankTrials(std::vector<TrialRecord> trials, const Objective& objective,
+                                    std::size_t limit);
+
+// A fixed-width table: rank, trial, state, value, step, params.
+std::string TrialTable(const std::vector<TrialRecord>& ranked, const std::string& metric);
+
+// {"trial_id", "state", "value", "params", "parent_id", "generation"} per trial.
+std::string TrialsJson(const std::vector<TrialRecord>& trials);
+// {"trial_id", "value", "params", "step"}.
+std::string BestJson(const TrialRecord& t);
+// One row per trial: trial_id, number, state, value, step, then one column per param.
+std::string TrialsCsv(const std::vector<TrialRecord>& trials);
+
+std::string FormatDuration(double seconds);
+std::string FormatValue(const std::optional<double>& v);
+
+}  // namespace autotune

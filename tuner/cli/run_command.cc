@@ -1,0 +1,223 @@
+// `autotune run SPEC`: validates the spec, opens the store, creates or
+// resumes the study, runs it with a live progress line, prints the top trials.
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "db/store.h"
+#include "tuner/cli/commands.h"
+#include "tuner/cli/render.h"
+#include "tuner/coordinator/coordinator.h"
+#include "tuner/core/spec_json.h"
+#include "tuner/executor/local_process.h"
+
+namespace autotune {
+namespace {
+
+namespace fs = std::filesystem;
+
+int BadInput(const std::string& msg) {
+  std::cerr << "autotune: " << msg << "\n";
+  return kExitBadInput;
+}
+
+StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::InvalidArgument("cannot read spec file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Prints the progress line: rewritten in place on a terminal, else one line
+// every 10 seconds.
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(bool quiet) : quiet_(quiet), tty_(::isatty(STDERR_FILENO)) {}
+  void Update(const Progress& p, bool force = false) {
+    if (quiet_) return;
+    auto now = std::chrono::steady_clock::now();
+    auto every = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(10000);
+    if (!force && now - last_ < every) return;
+    last_ = now;
+    std::string line = ProgressLine(p);
+    if (tty_) {
+      std::cerr << "\r\033[K" << line << std::flush;
+      open_line_ = true;
+    } else {
+      std::cerr << line << "\n";
+    }
+  }
+  void Log(const std::string& msg) {
+    if (quiet_) return;
+    if (open_line_) std::cerr << "\r\033[K";
+    open_line_ = false;
+    std::cerr << msg << "\n";
+  }
+  void End() {
+    if (open_line_) std::cerr << "\n";
+    open_line_ = false;
+  }
+
+ private:
+  bool quiet_, tty_, open_line_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+void PrintFailures(Store& store, const std::vector<TrialRecord>& trials) {
+  int failed = 0;
+  const TrialRecord* last = nullptr;
+  for (const auto& t : trials)
+    if (t.state == TrialState::kFailed) ++failed, last = &t;
+  if (!last) return;
+  std::cout << "\n" << failed << " trial(s) failed. Last failure, trial " << last->id << ": " << last->error
+            << "\n";
+  auto segments = store.ListSegments(last->id);
+  if (segments.ok() && !segments->empty() && !segments->back().log_tail.empty()) {
+    std::string tail = segments->back().log_tail;
+    std::vector<std::string> lines;
+    std::stringstream ss(tail);
+    for (std::string l; std::getline(ss, l);) lines.push_back(l);
+    std::size_t from = lines.size() > 10 ? lines.size() - 10 : 0;
+    std::cout << "Its output ended with:\n";
+    for (std::size_t i = from; i < lines.size(); ++i) std::cout << "  | " << lines[i] << "\n";
+  }
+}
+
+}  // namespace
+
+int RunCommand(const RunArgs& args) {
+  auto text = ReadFile(args.spec_path);
+  if (!text.ok()) return BadInput(text.status().ToString());
+  fs::path spec_dir = fs::absolute(args.spec_path).parent_path();
+  auto parsed = ParseStudySpec(*text, spec_dir.string());
+  if (!parsed.ok()) return BadInput("invalid spec " + args.spec_path + ": " + parsed.status().ToString());
+  const StudySpec& spec = parsed->spec;
+  if (!spec.trial) return BadInput("invalid spec: trial: is required for `autotune run`");
+  auto searcher = MakeSearcher(spec.searcher, spec.space, spec.seed);
+  if (!searcher.ok()) return BadInput("invalid spec: " + searcher.status().ToString());
+
+  LocalProcessOptions exec_opts;
+  exec_opts.max_parallel = spec.budget.max_parallel;
+  if (spec.trial->gpus > 0) {
+    exec_opts.gpu_ids = DetectGpus();
+    exec_opts.gpus_per_trial = spec.trial->gpus;
+    if (static_cast<int>(exec_opts.gpu_ids.size()) < spec.trial->gpus) {
+      return BadInput("invalid spec: trial.gpus: each trial needs " + std::to_string(spec.trial->gpus) +
+                      " GPU(s) but " + std::to_string(exec_opts.gpu_ids.size()) + " are visible");
+    }
+  }
+
+  auto store_or = OpenSqliteStore(args.db_path);
+  if (!store_or.ok()) return BadInput("cannot open store " + args.db_path + ": " + store_or.status().ToString());
+  Store& store = **store_or;
+  auto existing = store.FindStudy(spec.name);
+  if (!existing.ok()) return BadInput(existing.status().ToString());
+  StudyRecord study;
+  if (*existing) {
+    study = **existing;
+    if (study.spec_json != parsed->canonical_json) {
+      return BadInput("study '" + spec.name + "' already exists in " + args.db_path +
+                      " with a different spec; rename the study or use another --db");
+    }
+    if (study.state == StudyState::kCompleted || study.state == StudyState::kFailed) {
+      std::cout << "Study '" << spec.name << "' already finished (" << ToString(study.state) << ").\n";
+      auto trials = store.ListTrials(study.id);
+      if (trials.ok()) std::cout << TrialTable(RankTrials(*trials, spec.objective, args.top), spec.objective.metric);
+      return study.state == StudyState::kCompleted ? kExitOk : kExitFailed;
+    }
+    std::cerr << "Resuming study '" << spec.name << "' from " << args.db_path << "\n";
+  } else {
+    auto created = store.CreateStudy(spec.name, parsed->canonical_json);
+    if (!created.ok()) return BadInput(created.status().ToString());
+    study = *created;
+  }
+
+  fs::path db_dir = fs::absolute(args.db_path).parent_path();
+  CoordinatorOptions copts;
+  copts.checkpoint_root = args.checkpoint_dir.empty() ? (db_dir / "autotune-checkpoints").string()
+                                                      : fs::absolute(args.checkpoint_dir).string();
+  exec_opts.log_dir = copts.checkpoint_root + "/" + spec.name + "/logs";
+  std::error_code ec;
+  fs::create_directories(exec_opts.log_dir, ec);
+  if (ec) return BadInput("cannot create " + exec_opts.log_dir + ": " + ec.message());
+
+  boost::asio::io_context io;
+  LocalProcessExecutor executor(io, exec_opts);
+  Coordinator coordinator(io, store, executor, **searcher, spec, study, copts);
+  ProgressPrinter printer(args.quiet);
+  coordinator.on_progress = [&](const Progress& p) { printer.Update(p); };
+  coordinator.on_log = [&](const std::string& line) { printer.Log(line); };
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  int signals_seen = 0;
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& e, int) {
+      if (e) return;
+      if (++signals_seen == 1) {
+        printer.Log("interrupted: stopping (press Ctrl-C again to kill trials at once)");
+        coordinator.Stop();
+        wait_signal();
+      } else {
+        io.stop();
+      }
+    });
+  };
+  wait_signal();
+  boost::asio::steady_timer ticker(io);
+  std::function<void()> tick = [&] {
+    ticker.expires_after(std::chrono::seconds(1));
+    ticker.async_wait([&](const boost::system::error_code& e) {
+      if (e) return;
+      Progress p = coordinator.progress();
+      printer.Update(p);
+      tick();
+    });
+  };
+  tick();
+
+  Status final_status;
+  StudyState final_state = StudyState::kFailed;
+  coordinator.Start([&](const Status& s, StudyState state) {
+    final_status = s;
+    final_state = state;
+    signals.cancel();
+    ticker.cancel();
+  });
+  io.run();
+  printer.Update(coordinator.progress(), true);
+  printer.End();
+
+  auto trials = store.ListTrials(study.id);
+  if (trials.ok()) {
+    std::cout << "\nStudy '" << spec.name << "': " << ToString(final_state) << ". Top trials:\n"
+              << TrialTable(RankTrials(*trials, spec.objective, args.top), spec.objective.metric);
+    PrintFailures(store, *trials);
+  }
+  if (signals_seen >= 2) {
+    std::cerr << "autotune: killed; run the same command again to resume\n";
+    return kExitFailed;
+  }
+  if (!final_status.ok()) {
+    std::cerr << "autotune: study failed: " << final_status.ToString() << "\n";
+    return final_status.code() == Status::Code::kInvalidArgument ? kExitBadInput : kExitFailed;
+  }
+  if (final_state == StudyState::kStopped) {
+    std::cerr << "autotune: stopped; run the same command again to resume\n";
+    return kExitFailed;
+  }
+  if (final_state != StudyState::kCompleted) {
+    std::cerr << "autotune: no trial completed\n";
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace autotune

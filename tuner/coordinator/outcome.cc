@@ -1,0 +1,61 @@
+#include "tuner/coordinator/outcome.h"
+
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+
+namespace autotune {
+
+SegmentVerdict JudgeSegment(const SegmentResult& r, const std::optional<double>& value,
+                            const std::string& metric, bool stopping) {
+  SegmentVerdict v;
+  using K = SegmentResult::Kind;
+  if (r.kind == K::kCancelled && stopping) {
+    v.segment_state = SegmentState::kCancelled;
+    return v;
+  }
+  v.segment_state = SegmentState::kFailed;
+  switch (r.kind) {
+    case K::kSpawnFailed:
+      v.error = "could not start the trial program: " + r.error;
+      return v;
+    case K::kTimedOut:
+      v.error = r.error.empty() ? "timed out" : r.error;
+      return v;
+    case K::kCancelled:
+      v.error = "cancelled";
+      return v;
+    case K::kSignaled:
+      v.error = "killed by signal " + std::to_string(r.exit_code) + " (" + strsignal(r.exit_code) + ")";
+      return v;
+    case K::kExited:
+      break;
+  }
+  if (r.exit_code != 0) {
+    v.error = "exited with status " + std::to_string(r.exit_code);
+    if (!r.error.empty()) v.error += "; " + r.error;
+  } else if (!r.error.empty()) {
+    v.error = r.error;
+  } else if (!value) {
+    v.error = "did not report the objective metric \"" + metric + "\" (print a line AUTOTUNE {\"step\": N, \"" +
+              metric + "\": x})";
+  } else {
+    v.segment_state = SegmentState::kCompleted;
+  }
+  return v;
+}
+
+void RemoveTree(const std::string& dir) {
+  if (dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+void RemoveEmptyOrTree(const std::string& dir) {
+  RemoveTree(dir);
+  std::error_code ec;
+  auto parent = std::filesystem::path(dir).parent_path();
+  if (std::filesystem::is_empty(parent, ec) && !ec) std::filesystem::remove(parent, ec);
+}
+
+}  // namespace autotune
