@@ -1,0 +1,69 @@
+// Helpers for tests that run the real `autotune` binary.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace autotune::testing {
+
+inline std::string AutotuneBinary() { return std::string(AUTOTUNE_BINARY_DIR) + "/tuner/autotune"; }
+inline std::string SourceDir() { return AUTOTUNE_SOURCE_DIR; }
+
+inline std::string ReadAll(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void WriteFile(const std::filesystem::path& p, const std::string& text, bool executable = false) {
+  std::ofstream(p) << text;
+  if (executable) std::filesystem::permissions(p, std::filesystem::perms::owner_all, std::filesystem::perm_options::add);
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs `autotune args...` in dir through /bin/sh (test-only convenience),
+// capturing stdout and stderr.
+inline CommandResult RunAutotune(const std::filesystem::path& dir, const std::string& args) {
+  auto out = dir / "stdout.txt", err = dir / "stderr.txt";
+  std::string cmd = "cd '" + dir.string() + "' && '" + AutotuneBinary() + "' " + args + " >'" + out.string() +
+                    "' 2>'" + err.string() + "' </dev/null";
+  int rc = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = ReadAll(out);
+  r.err = ReadAll(err);
+  return r;
+}
+
+// A fresh temporary folder per test, removed afterwards.
+class TempDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("autotune-it-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+};
+
+}  // namespace autotune::testing
