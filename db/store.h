@@ -65,13 +65,22 @@ class Store {
 
   // Segments. StartSegment stores the segment running (its id, attempt and
   // times are filled in) and marks its trial running.
+  // attempt = the number of the trial's earlier segments with the same
+  // step_begin. FailedPrecondition when the trial is finished (IsFinished) or
+  // already has a running segment; InvalidArgument unless 0 <= begin <= end.
   virtual StatusOr<SegmentRecord> StartSegment(const SegmentRecord& segment) = 0;
+  // Reports of one segment and step merge into one point (a name reported
+  // again replaces its value); a point without values records nothing.
+  // FailedPrecondition when the segment is no longer running.
   virtual Status AppendMetrics(std::int64_t segment_id, const MetricPoint& point) = 0;
   // Ends a running segment and applies the outcome to its trial; a new
   // checkpoint is recorded in the checkpoints table.
+  // An absent value, empty checkpoint or empty trial_error keeps the trial's
+  // earlier one. FailedPrecondition when the segment already finished.
   virtual Status FinishSegment(std::int64_t segment_id, const SegmentOutcome& outcome) = 0;
   virtual StatusOr<std::vector<SegmentRecord>> ListSegments(std::int64_t trial_id) = 0;
   // The trial's metric series across all its segments, ordered by step.
+  // One point per (segment, step); points of one step (retries) by segment id.
   virtual StatusOr<std::vector<MetricPoint>> GetMetrics(std::int64_t trial_id) = 0;
 
   virtual StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(std::int64_t trial_id) = 0;
@@ -79,9 +88,12 @@ class Store {
 
   // After a crash: segments of the study still marked running are cancelled
   // (error "interrupted") and their trials set back to pending. Returns how many.
+  // ("How many" counts the cancelled segments; every running trial of the
+  // study goes back to pending.)
   virtual StatusOr<int> RecoverInterrupted(std::int64_t study_id) = 0;
 
   // Events with id > after_id, oldest first, at most limit.
+  // Event kinds and when each is logged: db/events.h. limit must be > 0.
   virtual StatusOr<std::vector<EventRecord>> ListEvents(std::int64_t study_id, std::int64_t after_id,
                                                         int limit) = 0;
 };

@@ -1,0 +1,100 @@
+// The SQLite Store's class, shared by the .cc files that implement it
+// (sqlite_store.cc: open, studies, trials, events; sqlite_segments.cc:
+// segments, metrics, checkpoints, recovery).
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "db/detail/sqlite_rows.h"
+#include "db/detail/sqlite_util.h"
+#include "db/events.h"
+#include "db/store.h"
+#include "db/store_options.h"
+
+namespace autotune::db_detail {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<SQLite::Database> db, std::string path, std::function<double()> clock);
+
+  StatusOr<StudyRecord> CreateStudy(const std::string& name, const std::string& spec_json) override;
+  StatusOr<std::optional<StudyRecord>> FindStudy(const std::string& name) override;
+  StatusOr<StudyRecord> GetStudy(std::int64_t study_id) override;
+  StatusOr<std::vector<StudyRecord>> ListStudies() override;
+  Status SetStudyState(std::int64_t study_id, StudyState state) override;
+
+  StatusOr<TrialRecord> CreateTrial(std::int64_t study_id, const Params& params,
+                                    std::optional<std::int64_t> parent_id, int generation) override;
+  StatusOr<TrialRecord> GetTrial(std::int64_t trial_id) override;
+  StatusOr<std::vector<TrialRecord>> ListTrials(std::int64_t study_id) override;
+  Status SetTrialState(std::int64_t trial_id, TrialState state, const std::string& error) override;
+
+  StatusOr<SegmentRecord> StartSegment(const SegmentRecord& segment) override;
+  Status AppendMetrics(std::int64_t segment_id, const MetricPoint& point) override;
+  Status FinishSegment(std::int64_t segment_id, const SegmentOutcome& outcome) override;
+  StatusOr<std::vector<SegmentRecord>> ListSegments(std::int64_t trial_id) override;
+  StatusOr<std::vector<MetricPoint>> GetMetrics(std::int64_t trial_id) override;
+
+  StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(std::int64_t trial_id) override;
+  Status MarkCheckpointDeleted(std::int64_t checkpoint_id) override;
+
+  StatusOr<int> RecoverInterrupted(std::int64_t study_id) override;
+
+  StatusOr<std::vector<EventRecord>> ListEvents(std::int64_t study_id, std::int64_t after_id,
+                                                int limit) override;
+
+ private:
+  // The bits of a trial that transitions need.
+  struct TrialHead {
+    std::int64_t study_id = 0;
+    int number = 0;
+    TrialState state = TrialState::kPending;
+  };
+
+  // The edge of every public method: takes the mutex, runs body and turns
+  // any exception into a Status naming the method and the file. A body
+  // returning early with an error leaves its Transaction uncommitted, which
+  // rolls it back.
+  template <typename Body>
+  auto Guarded(const char* op, Body&& body) -> decltype(body()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    try {
+      return body();
+    } catch (const SQLite::Exception& e) {
+      return SqliteError(op, path_, e);
+    } catch (const CorruptRow& e) {
+      return Status::Internal("store " + path_ + ": " + op + ": the file holds data autotune " +
+                              "did not write (" + e.what() + "); restore it from a backup");
+    } catch (const std::exception& e) {
+      return Status::Internal("store " + path_ + ": " + op + ": " + e.what());
+    }
+  }
+
+  // Helpers below run with mu_ held, inside the caller's transaction.
+  SQLite::Transaction Write() { return SQLite::Transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE); }
+  SQLite::Transaction Read() { return SQLite::Transaction(*db_, SQLite::TransactionBehavior::DEFERRED); }
+  bool StudyExists(std::int64_t study_id);
+  bool TrialExists(std::int64_t trial_id);
+  std::optional<TrialHead> FindTrialHead(std::int64_t trial_id);
+  Params LoadParams(std::int64_t trial_id);
+  void SetTrialStateRow(std::int64_t trial_id, TrialState state, const std::string& error, double now);
+  void AddEvent(std::int64_t study_id, std::optional<std::int64_t> trial_id,
+                const store_events::EventText& event, double now);
+
+  std::mutex mu_;
+  const std::string path_;
+  const std::function<double()> clock_;
+  std::unique_ptr<SQLite::Database> db_;
+  StatementCache stmts_;  // declared after db_: destroyed before it
+};
+
+}  // namespace autotune::db_detail
