@@ -24,7 +24,11 @@ double LogSumExp(const std::vector<double>& v) {
   for (double x : v) m = std::max(m, x);
   if (!std::isfinite(m)) return m;
   double s = 0;
-  for (double x : v) s += std::exp(x - m);
+  for (double x : v) {
+    // Terms below exp(-50) ~ 2e-22 of the largest cannot move the sum of up to
+    // 1e5 terms by a double's precision; skipping them saves most exp calls.
+    if (x - m > -50) s += std::exp(x - m);
+  }
   return m + std::log(s);
 }
 
@@ -50,27 +54,18 @@ int ChoiceOf(double u, int choices) {
 // observations and the prior's centre (endpoints 0 and 1); the lowest and
 // highest points use their inner gap. Returns one per observation.
 std::vector<double> NeighbourGaps(const std::vector<double>& mus) {
-  std::vector<double> with_prior = mus;
-  with_prior.push_back(0.5);
-  const std::size_t m = with_prior.size();
-  std::vector<std::size_t> order(m);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return with_prior[a] < with_prior[b]; });
-  std::vector<double> padded(m + 2);
-  padded[0] = 0, padded[m + 1] = 1;
-  for (std::size_t i = 0; i < m; ++i) padded[i + 1] = with_prior[order[i]];
-  std::vector<double> sorted_sigma(m);
-  for (std::size_t i = 0; i < m; ++i) {
-    sorted_sigma[i] = std::max(padded[i + 1] - padded[i], padded[i + 2] - padded[i + 1]);
-  }
-  if (m >= 2) {
-    sorted_sigma[0] = padded[2] - padded[1];
-    sorted_sigma[m - 1] = padded[m] - padded[m - 1];
-  }
+  const std::size_t m = mus.size() + 1;
+  std::vector<std::pair<double, std::size_t>> sorted(m);  // (position, kernel), ties by kernel
+  for (std::size_t i = 0; i < mus.size(); ++i) sorted[i] = {mus[i], i};
+  sorted[m - 1] = {0.5, m - 1};
+  std::sort(sorted.begin(), sorted.end());
+  auto at = [&](std::size_t i) { return i == 0 ? 0.0 : i == m + 1 ? 1.0 : sorted[i - 1].first; };
   std::vector<double> sigma(mus.size());
-  for (std::size_t i = 0; i < m; ++i) {
-    if (order[i] < mus.size()) sigma[order[i]] = sorted_sigma[i];
+  for (std::size_t i = 1; i <= m; ++i) {
+    double s = std::max(at(i) - at(i - 1), at(i + 1) - at(i));
+    if (m >= 2 && i == 1) s = at(2) - at(1);
+    if (m >= 2 && i == m) s = at(m) - at(m - 1);
+    if (sorted[i - 1].second < mus.size()) sigma[sorted[i - 1].second] = s;
   }
   return sigma;
 }
@@ -108,7 +103,7 @@ std::size_t DefaultGamma(std::size_t n) {
 ParzenEstimator::ParzenEstimator(std::vector<DimModel> dims, const std::vector<std::vector<double>>& columns,
                                  const std::vector<double>& weights, double prior_weight, bool multivariate,
                                  std::size_t space_dims)
-    : dims_(std::move(dims)), numeric_(dims_.size()), cats_(dims_.size()) {
+    : dims_(std::move(dims)), numeric_(dims_.size()), cats_(dims_.size()), log_cats_(dims_.size()) {
   const std::size_t n = weights.size();
   const std::size_t kernels = n + 1;  // the prior kernel is last
   std::vector<double> w = weights;
@@ -133,6 +128,10 @@ ParzenEstimator::ParzenEstimator(std::vector<DimModel> dims, const std::vector<s
         const double s = std::accumulate(row.begin(), row.end(), 0.0);
         for (double& p : row) p /= s;
       }
+      log_cats_[d].assign(k, std::vector<double>(kernels));
+      for (std::size_t j = 0; j < kernels; ++j) {
+        for (int c = 0; c < k; ++c) log_cats_[d][c][j] = std::log(probs[j][c]);
+      }
       continue;
     }
     NumericKernels& nk = numeric_[d];
@@ -150,6 +149,7 @@ ParzenEstimator::ParzenEstimator(std::vector<DimModel> dims, const std::vector<s
     nk.sigma.push_back(1.0);
     for (std::size_t j = 0; j < kernels; ++j) {
       const double z = NormalMass(-nk.mu[j] / nk.sigma[j], (1.0 - nk.mu[j]) / nk.sigma[j]);
+      nk.inv_sigma.push_back(1.0 / nk.sigma[j]);
       nk.log_z.push_back(std::log(z));
       nk.log_norm.push_back(-std::log(nk.sigma[j]) - kHalfLog2Pi - nk.log_z.back());
     }
@@ -197,35 +197,40 @@ std::vector<std::vector<double>> ParzenEstimator::Sample(std::mt19937_64& rng, i
   return out;
 }
 
-double ParzenEstimator::KernelTerm(std::size_t d, std::size_t k, double x, double lo, double hi,
-                                   int choice) const {
-  if (dims_[d].kind == DimModel::Kind::kCategorical) return std::log(cats_[d][k][choice]);
-  const NumericKernels& nk = numeric_[d];
-  const double mu = nk.mu[k], sigma = nk.sigma[k];
-  if (dims_[d].kind == DimModel::Kind::kInteger) {
-    const double mass = NormalMass((lo - mu) / sigma, (hi - mu) / sigma);
-    if (mass > 1e-300) return std::log(mass) - nk.log_z[k];
-    // Far tail: the density at the cell's centre times its width.
-    const double z = (0.5 * (lo + hi) - mu) / sigma;
-    return -0.5 * z * z + nk.log_norm[k] + std::log(hi - lo);
+void ParzenEstimator::AddLogFactors(std::size_t d, double x, std::vector<double>* terms) const {
+  double* t = terms->data();
+  const std::size_t kernels = terms->size();
+  if (dims_[d].kind == DimModel::Kind::kCategorical) {
+    const std::vector<double>& lp = log_cats_[d][ChoiceOf(x, dims_[d].choices)];
+    for (std::size_t k = 0; k < kernels; ++k) t[k] += lp[k];
+    return;
   }
-  const double z = (x - mu) / sigma;
-  return -0.5 * z * z + nk.log_norm[k];
+  const NumericKernels& nk = numeric_[d];
+  if (dims_[d].kind == DimModel::Kind::kInteger) {
+    const auto [lo, hi] = IntCell(dims_[d].ints, x);
+    for (std::size_t k = 0; k < kernels; ++k) {
+      const double mass = NormalMass((lo - nk.mu[k]) * nk.inv_sigma[k], (hi - nk.mu[k]) * nk.inv_sigma[k]);
+      if (mass > 1e-300) {
+        t[k] += std::log(mass) - nk.log_z[k];
+      } else {  // far tail: the density at the cell's centre times its width
+        const double z = (0.5 * (lo + hi) - nk.mu[k]) * nk.inv_sigma[k];
+        t[k] += -0.5 * z * z + nk.log_norm[k] + std::log(hi - lo);
+      }
+    }
+    return;
+  }
+  const double* mu = nk.mu.data();
+  const double* inv = nk.inv_sigma.data();
+  const double* norm = nk.log_norm.data();
+  for (std::size_t k = 0; k < kernels; ++k) {
+    const double z = (x - mu[k]) * inv[k];
+    t[k] += norm[k] - 0.5 * z * z;
+  }
 }
 
 double ParzenEstimator::LogPdf(const std::vector<double>& x) const {
-  std::vector<double> lo(dims_.size()), hi(dims_.size());
-  std::vector<int> choice(dims_.size(), 0);
-  for (std::size_t d = 0; d < dims_.size(); ++d) {
-    if (dims_[d].kind == DimModel::Kind::kInteger) std::tie(lo[d], hi[d]) = IntCell(dims_[d].ints, x[d]);
-    if (dims_[d].kind == DimModel::Kind::kCategorical) choice[d] = ChoiceOf(x[d], dims_[d].choices);
-  }
-  std::vector<double> terms(log_weights_.size());
-  for (std::size_t k = 0; k < terms.size(); ++k) {
-    double t = log_weights_[k];
-    for (std::size_t d = 0; d < dims_.size(); ++d) t += KernelTerm(d, k, x[d], lo[d], hi[d], choice[d]);
-    terms[k] = t;
-  }
+  std::vector<double> terms = log_weights_;
+  for (std::size_t d = 0; d < dims_.size(); ++d) AddLogFactors(d, x[d], &terms);
   return LogSumExp(terms);
 }
 

@@ -56,16 +56,19 @@ class ParzenEstimator {
 
  private:
   struct NumericKernels {
-    std::vector<double> mu, sigma, log_norm;  // log_norm = -log(sigma * sqrt(2pi) * Z)
-    std::vector<double> log_z;                // log of the kernel's mass inside [0, 1]
+    std::vector<double> mu, sigma, inv_sigma;
+    std::vector<double> log_norm;  // -log(sigma * sqrt(2 pi) * Z)
+    std::vector<double> log_z;     // log Z, Z = the kernel's mass inside [0, 1]
   };
 
-  double KernelTerm(std::size_t d, std::size_t k, double x, double lo, double hi, int choice) const;
+  // Adds dimension d's log factor at coordinate x to terms[k] for every kernel k.
+  void AddLogFactors(std::size_t d, double x, std::vector<double>* terms) const;
 
   std::vector<DimModel> dims_;
   std::vector<double> log_weights_, cumulative_;
-  std::vector<NumericKernels> numeric_;                 // per dim (empty for categoricals)
-  std::vector<std::vector<std::vector<double>>> cats_;  // per dim: [kernel][choice] probability
+  std::vector<NumericKernels> numeric_;                     // per dim (empty for categoricals)
+  std::vector<std::vector<std::vector<double>>> cats_;      // per dim: [kernel][choice] probability
+  std::vector<std::vector<std::vector<double>>> log_cats_;  // per dim: [choice][kernel] log probability
 };
 
 // Optuna's default observation weights for n observations in trial order:

@@ -84,7 +84,8 @@ class TpeSearcher : public Searcher {
     std::vector<std::size_t> ranked(entries.size());
     std::iota(ranked.begin(), ranked.end(), 0);
     std::stable_sort(ranked.begin(), ranked.end(), [&](std::size_t a, std::size_t b) {
-      if (entries[a].rank_class != entries[b].rank_class) return entries[a].rank_class < entries[b].rank_class;
+      if (entries[a].rank_class != entries[b].rank_class)
+        return entries[a].rank_class < entries[b].rank_class;
       return entries[a].loss < entries[b].loss;
     });
     const std::size_t completed = static_cast<std::size_t>(
@@ -113,8 +114,8 @@ class TpeSearcher : public Searcher {
 
   // The best of n_ei_candidates draws from l over `dims`, by log l - log g.
   std::vector<double> BestCandidate(const std::vector<Entry>& entries, const std::vector<std::size_t>& below,
-                                    const std::vector<std::size_t>& above, const std::vector<std::size_t>& dims,
-                                    std::mt19937_64& rng) const {
+                                    const std::vector<std::size_t>& above,
+                                    const std::vector<std::size_t>& dims, std::mt19937_64& rng) const {
     const ParzenEstimator l = Build(entries, below, dims);
     const ParzenEstimator g = Build(entries, above, dims);
     auto candidates = l.Sample(rng, static_cast<int>(options_.n_ei_candidates));

@@ -1,0 +1,203 @@
+// HAZero (CMA-ES by generations): constants, generation bookkeeping, replay
+// from history, failed trials, restarts, bounds and quality.
+#include "tuner/searchers/hazero.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "tuner/searchers/cmaes/cmaes.h"
+#include "tuner/searchers/hazero_rounds.h"
+
+namespace autotune {
+namespace {
+
+SearchSpace Floats2D(std::optional<ParamValue> init_x = std::nullopt) {
+  ParamSpec x{"x", FloatDist{-5, 5, false, {}}, init_x, 0};
+  ParamSpec y{"y", FloatDist{-5, 5, false, {}}, std::nullopt, 0};
+  return SearchSpace::Create({x, y}).value();
+}
+
+SearchSpace MixedSpace() {
+  return SearchSpace::Create(
+             {
+                 {"lr", FloatDist{1e-5, 1, true, {}}, std::nullopt, 0},
+                 {"depth", IntDist{1, 12, false, {}}, std::nullopt, 0},
+                 {"batch", IntDist{16, 1024, true, {}}, std::nullopt, 0},
+                 {"opt", CategoricalDist{{std::string("sgd"), std::string("adam")}}, std::nullopt, 0},
+             })
+      .value();
+}
+
+double Num(const Params& p, const std::string& name) {
+  double v = 0;
+  AsNumber(p.at(name), &v);
+  return v;
+}
+
+double Quadratic(const Params& p) {
+  const double dx = Num(p, "x") - 1, dy = Num(p, "y") + 2;
+  return dx * dx + dy * dy;
+}
+
+double MixedLoss(const Params& p) {
+  const double a = std::log10(Num(p, "lr")) + 2, c = Num(p, "depth") - 7;
+  return a * a + 0.1 * c * c + (p.at("opt") == ParamValue(std::string("adam")) ? 0 : 1);
+}
+
+std::unique_ptr<Searcher> Make(const SearchSpace& space, std::uint64_t seed, Options options = {}) {
+  auto s = MakeHazeroSearcher(options, space, seed);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return std::move(s).value();
+}
+
+// Runs whole generations, one Suggest per generation, until `trials` exist.
+History RunByGenerations(Searcher& searcher, int trials, double (*loss)(const Params&),
+                         std::vector<int>* sizes = nullptr) {
+  History h;
+  while (static_cast<int>(h.trials.size()) < trials) {
+    auto gen = searcher.Suggest(h, 1000);
+    EXPECT_TRUE(gen.ok());
+    if (!gen.ok() || gen->empty()) break;
+    if (sizes) sizes->push_back(static_cast<int>(gen->size()));
+    for (const auto& p : *gen) h.trials.push_back({p, TrialState::kCompleted, loss(p)});
+  }
+  return h;
+}
+
+TEST(CmaesTest, ConstantsFollowHansen) {
+  const auto k = cmaes::MakeConstants(6, cmaes::DefaultPopulation(6));
+  EXPECT_EQ(k.lambda, 9);  // 4 + floor(3 ln 6) = 4 + 5
+  EXPECT_EQ(k.mu, 4);
+  double sum = 0, sq = 0;
+  for (double w : k.weights) sum += w, sq += w * w;
+  EXPECT_NEAR(sum, 1.0, 1e-12);
+  EXPECT_NEAR(k.weights[0] / k.weights[3], (std::log(5.0) - std::log(1.0)) / (std::log(5.0) - std::log(4.0)),
+              1e-12);
+  EXPECT_NEAR(k.mu_eff, 1 / sq, 1e-12);
+  EXPECT_NEAR(k.c1, 2 / (7.3 * 7.3 + k.mu_eff), 1e-12);
+  EXPECT_NEAR(k.c_sigma, (k.mu_eff + 2) / (6 + k.mu_eff + 5), 1e-12);
+  EXPECT_NEAR(k.chi_n, std::sqrt(6.0) * (1 - 1 / 24.0 + 1 / (21.0 * 36)), 1e-12);
+  EXPECT_EQ(cmaes::DefaultPopulation(2), 6);
+}
+
+TEST(HazeroTest, SuggestsOneGenerationAtATimeAndWaitsForIt) {
+  auto hz = Make(Floats2D(), 1);
+  History h;
+  auto first = hz->Suggest(h, 4);
+  ASSERT_EQ(first->size(), 4u);  // at most n
+  for (const auto& p : *first) h.trials.push_back({p, TrialState::kRunning, std::nullopt});
+  auto rest = hz->Suggest(h, 100);
+  ASSERT_EQ(rest->size(), 2u);  // the rest of the 6-point generation, no more
+  for (const auto& p : *rest) h.trials.push_back({p, TrialState::kRunning, std::nullopt});
+  EXPECT_TRUE(hz->Suggest(h, 5)->empty());
+  // Five of six finished: still waiting for the generation.
+  for (int i = 0; i < 5; ++i)
+    h.trials[i].state = TrialState::kCompleted, h.trials[i].loss = Quadratic(h.trials[i].params);
+  EXPECT_TRUE(hz->Suggest(h, 5)->empty());
+  h.trials[5].state = TrialState::kCompleted, h.trials[5].loss = Quadratic(h.trials[5].params);
+  EXPECT_EQ(hz->Suggest(h, 100)->size(), 6u);
+}
+
+TEST(HazeroTest, ParallelSuggestionsOfAGenerationAreDistinct) {
+  auto hz = Make(MixedSpace(), 2);
+  auto gen = hz->Suggest(History{}, 100);
+  EXPECT_EQ(std::set<Params>(gen->begin(), gen->end()).size(), gen->size());
+}
+
+TEST(HazeroTest, RebuildsTheSameStateFromHistory) {
+  auto a = Make(Floats2D(), 3);
+  History h = RunByGenerations(*a, 60, Quadratic);
+  // A restarted coordinator (a fresh searcher) asking one trial at a time
+  // from the same history continues with the same generation.
+  auto fresh = Make(Floats2D(), 3);
+  auto next_a = a->Suggest(h, 100);
+  History partial = h;
+  for (std::size_t i = 0; i < next_a->size(); ++i) {
+    auto one = fresh->Suggest(partial, 1);
+    ASSERT_EQ(one->size(), 1u);
+    EXPECT_EQ(one->at(0), next_a->at(i));
+    partial.trials.push_back({one->at(0), TrialState::kRunning, std::nullopt});
+  }
+  // Same seed, same run; another seed, another run.
+  auto b = Make(Floats2D(), 3);
+  EXPECT_EQ(RunByGenerations(*b, 60, Quadratic).trials.back().params, h.trials.back().params);
+  auto c = Make(Floats2D(), 4);
+  EXPECT_NE(RunByGenerations(*c, 60, Quadratic).trials.back().params, h.trials.back().params);
+}
+
+TEST(HazeroTest, FailedTrialsCountAsTheGenerationsWorst) {
+  auto hz = Make(Floats2D(), 5);
+  History h;
+  auto gen = hz->Suggest(h, 100);
+  double worst = -INFINITY;
+  for (const auto& p : *gen) {
+    h.trials.push_back({p, TrialState::kCompleted, Quadratic(p)});
+    worst = std::max(worst, Quadratic(p));
+  }
+  History failed = h, worst_loss = h;
+  failed.trials[2].state = TrialState::kFailed, failed.trials[2].loss.reset();
+  worst_loss.trials[2].loss = worst;
+  EXPECT_EQ(*hz->Suggest(failed, 100), *hz->Suggest(worst_loss, 100));
+  EXPECT_NE(*hz->Suggest(failed, 100), *hz->Suggest(h, 100));
+}
+
+TEST(HazeroTest, RestartsWithDoubledPopulationWhenConverged) {
+  // A flat loss: TolFun fires once 10 + ceil(30 * 2 / 6) = 20 generations
+  // have passed, and the next run has 12 points per generation.
+  std::vector<int> sizes;
+  auto hz = Make(Floats2D(), 6);
+  RunByGenerations(
+      *hz, 20 * 6 + 12, [](const Params&) { return 1.0; }, &sizes);
+  ASSERT_EQ(sizes.size(), 21u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(sizes[i], 6) << i;
+  EXPECT_EQ(sizes[20], 12);
+}
+
+TEST(HazeroTest, StartsAtTheInitPointAndStaysInsideMixedSpace) {
+  auto hz = Make(Floats2D(ParamValue(4.0)), 7);
+  auto gen = hz->Suggest(History{}, 100);
+  double mean_x = 0;
+  for (const auto& p : *gen) mean_x += Num(p, "x") / gen->size();
+  // init x = 4 is 0.8 in [-1, 1]; sigma0 = 0.2 keeps the first generation near it.
+  EXPECT_GT(mean_x, 2.0);
+
+  const SearchSpace space = MixedSpace();
+  auto mixed = Make(space, 8, {{"sigma0", 1.5}});
+  History h = RunByGenerations(*mixed, 80, MixedLoss);
+  std::set<std::string> opts;
+  for (const auto& t : h.trials) {
+    EXPECT_TRUE(space.Validate(t.params).ok()) << space.Validate(t.params).ToString();
+    opts.insert(ToString(t.params.at("opt")));
+  }
+  EXPECT_EQ(opts.size(), 2u);
+}
+
+TEST(HazeroTest, FindsTheOptimumOfA2DQuadratic) {
+  for (std::uint64_t seed : {0, 1, 2}) {
+    auto hz = Make(Floats2D(), seed);
+    History h = RunByGenerations(*hz, 120, Quadratic);
+    double best = INFINITY;
+    for (const auto& t : h.trials) best = std::min(best, *t.loss);
+    EXPECT_LT(best, 1e-3) << "seed " << seed;
+  }
+}
+
+TEST(HazeroTest, RejectsUnknownAndOutOfRangeOptions) {
+  auto bad = MakeHazeroSearcher({{"population", std::int64_t{8}}}, Floats2D(), 0);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().field(), "searcher.population");
+  auto small = MakeHazeroSearcher({{"popsize", std::int64_t{1}}}, Floats2D(), 0);
+  ASSERT_FALSE(small.ok());
+  EXPECT_EQ(small.status().field(), "searcher.popsize");
+  auto sigma = MakeHazeroSearcher({{"sigma0", 0.0}}, Floats2D(), 0);
+  ASSERT_FALSE(sigma.ok());
+  EXPECT_EQ(sigma.status().field(), "searcher.sigma0");
+  auto ok = MakeHazeroSearcher({{"popsize", std::int64_t{10}}}, Floats2D(), 0);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ((*ok)->Suggest(History{}, 100)->size(), 10u);
+}
+
+}  // namespace
+}  // namespace autotune

@@ -1,0 +1,263 @@
+// TPE: the Parzen estimator's arithmetic, Optuna's split and weights, and the
+// searcher's behaviour (startup, reproducibility, constant liar, quality).
+#include "tuner/searchers/tpe.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "tuner/searchers/random.h"
+#include "tuner/searchers/searcher.h"
+#include "tuner/searchers/tpe/parzen.h"
+
+namespace autotune {
+namespace {
+
+SearchSpace Floats2D() {
+  ParamSpec x{"x", FloatDist{-5, 5, false, {}}, std::nullopt, 0};
+  ParamSpec y{"y", FloatDist{-5, 5, false, {}}, std::nullopt, 0};
+  return SearchSpace::Create({x, y}).value();
+}
+
+SearchSpace MixedSpace() {
+  return SearchSpace::Create(
+             {
+                 {"lr", FloatDist{1e-5, 1, true, {}}, std::nullopt, 0},
+                 {"margin", FloatDist{0, 0.5, false, {}}, std::nullopt, 0},
+                 {"depth", IntDist{1, 12, false, {}}, std::nullopt, 0},
+                 {"batch", IntDist{16, 1024, true, {}}, std::nullopt, 0},
+                 {"opt", CategoricalDist{{std::string("sgd"), std::string("adam"), true}}, std::nullopt, 0},
+             })
+      .value();
+}
+
+double Num(const Params& p, const std::string& name) {
+  double v = 0;
+  AsNumber(p.at(name), &v);
+  return v;
+}
+
+double Quadratic(const Params& p) {
+  const double dx = Num(p, "x") - 1, dy = Num(p, "y") + 2;
+  return dx * dx + dy * dy;
+}
+
+// A loss for the mixed space with its best at lr = 1e-2, margin 0.3, depth 7,
+// batch 128 and opt "adam".
+double MixedLoss(const Params& p) {
+  const double a = std::log10(Num(p, "lr")) + 2, b = Num(p, "margin") - 0.3, c = Num(p, "depth") - 7,
+               d = std::log2(Num(p, "batch")) - 7;
+  return a * a + 10 * b * b + 0.1 * c * c + d * d + (p.at("opt") == ParamValue(std::string("adam")) ? 0 : 1);
+}
+
+std::unique_ptr<Searcher> Make(const SearchSpace& space, std::uint64_t seed, Options options = {}) {
+  auto s = MakeTpeSearcher(options, space, seed);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return std::move(s).value();
+}
+
+// Runs `trials` sequential trials and returns the history.
+History RunSequential(Searcher& searcher, int trials, double (*loss)(const Params&)) {
+  History h;
+  for (int t = 0; t < trials; ++t) {
+    auto p = searcher.Suggest(h, 1);
+    EXPECT_TRUE(p.ok());
+    EXPECT_EQ(p->size(), 1u);
+    h.trials.push_back({p->at(0), TrialState::kCompleted, loss(p->at(0))});
+  }
+  return h;
+}
+
+double Best(const History& h) {
+  double best = INFINITY;
+  for (const auto& t : h.trials) best = std::min(best, *t.loss);
+  return best;
+}
+
+TEST(TpeParzenTest, GammaIsTenPercentRoundedUpAndCappedAt25) {
+  EXPECT_EQ(tpe::DefaultGamma(1), 1u);
+  EXPECT_EQ(tpe::DefaultGamma(10), 1u);
+  EXPECT_EQ(tpe::DefaultGamma(11), 2u);
+  EXPECT_EQ(tpe::DefaultGamma(100), 10u);
+  EXPECT_EQ(tpe::DefaultGamma(1000), 25u);
+}
+
+TEST(TpeParzenTest, WeightsRampOldObservationsPast25) {
+  EXPECT_EQ(tpe::DefaultWeights(24), std::vector<double>(24, 1.0));
+  const auto w = tpe::DefaultWeights(27);  // ramp over the oldest 2: 1/27, 1
+  ASSERT_EQ(w.size(), 27u);
+  EXPECT_DOUBLE_EQ(w[0], 1.0 / 27);
+  EXPECT_DOUBLE_EQ(w[1], 1.0);
+  const auto w100 = tpe::DefaultWeights(100);  // linspace(1/100, 1, 75), then 25 ones
+  EXPECT_DOUBLE_EQ(w100[0], 0.01);
+  EXPECT_NEAR(w100[37], 0.01 + 0.99 * 37 / 74, 1e-12);
+  EXPECT_DOUBLE_EQ(w100[74], 1.0);
+  EXPECT_DOUBLE_EQ(w100[99], 1.0);
+}
+
+double TruncatedNormalPdf(double x, double mu, double sigma) {
+  auto cdf = [](double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); };
+  const double z = (x - mu) / sigma;
+  return std::exp(-0.5 * z * z) / (sigma * std::sqrt(2 * M_PI)) / (cdf((1 - mu) / sigma) - cdf(-mu / sigma));
+}
+
+TEST(TpeParzenTest, OneObservationKernelHasClippedNeighbourBandwidthBesideThePrior) {
+  // One observation at 0.3: its sorted neighbours are 0 and the prior's 0.5;
+  // as the lowest point it takes its inner gap 0.2, clipped up to
+  // 1 / (1 + 2 kernels) = 1/3. The prior kernel is N(0.5, 1). Equal weights.
+  tpe::ParzenEstimator pe({tpe::DimModel{}}, {{0.3}}, {1.0}, 1.0, false, 1);
+  for (double x : {0.0, 0.3, 0.9}) {
+    const double expected = 0.5 * TruncatedNormalPdf(x, 0.3, 1.0 / 3) + 0.5 * TruncatedNormalPdf(x, 0.5, 1.0);
+    EXPECT_NEAR(pe.LogPdf({x}), std::log(expected), 1e-12) << x;
+  }
+}
+
+TEST(TpeParzenTest, MultivariateBandwidthFollowsScottsRule) {
+  // 4 observations in d = 2: sigma = 0.2 * 4^(-1/6) = 0.1587, below the floor
+  // 1 / min(100, 1 + 5 kernels) = 1/6, so every observation kernel gets 1/6.
+  tpe::ParzenEstimator pe({tpe::DimModel{}, tpe::DimModel{}}, {{0.1, 0.2, 0.3, 0.4}, {0.5, 0.5, 0.5, 0.5}},
+                          {1, 1, 1, 1}, 1.0, true, 2);
+  const double s = 1.0 / 6;
+  const std::vector<double> x = {0.25, 0.6};
+  double expected = 0.2 * TruncatedNormalPdf(x[0], 0.5, 1) * TruncatedNormalPdf(x[1], 0.5, 1);
+  for (double mu : {0.1, 0.2, 0.3, 0.4}) {
+    expected += 0.2 * TruncatedNormalPdf(x[0], mu, s) * TruncatedNormalPdf(x[1], 0.5, s);
+  }
+  EXPECT_NEAR(pe.LogPdf(x), std::log(expected), 1e-12);
+}
+
+TEST(TpeParzenTest, DensityIntegratesToOneAndIntegerMassesSumToOne) {
+  tpe::ParzenEstimator cont({tpe::DimModel{}}, {{0.05, 0.5, 0.52, 0.97}}, {1, 1, 1, 1}, 1.0, false, 1);
+  double integral = 0;
+  const int steps = 20000;
+  for (int i = 0; i < steps; ++i) integral += std::exp(cont.LogPdf({(i + 0.5) / steps})) / steps;
+  EXPECT_NEAR(integral, 1.0, 1e-4);
+
+  tpe::DimModel ints;
+  ints.kind = tpe::DimModel::Kind::kInteger;
+  ints.ints = IntDist{1, 12, false, {}};
+  tpe::ParzenEstimator disc({ints}, {{(2 + 0.5) / 12, (7 + 0.5) / 12}}, {1, 1}, 1.0, false, 1);
+  double mass = 0;
+  for (int v = 0; v < 12; ++v) mass += std::exp(disc.LogPdf({(v + 0.5) / 12}));
+  EXPECT_NEAR(mass, 1.0, 1e-9);
+}
+
+TEST(TpeParzenTest, CategoricalKernelsFavourObservedChoices) {
+  tpe::DimModel cat;
+  cat.kind = tpe::DimModel::Kind::kCategorical;
+  cat.choices = 3;
+  // Two observations of choice 1; 3 kernels: each puts 1/3 on every choice, +1
+  // on its own; the prior kernel is uniform.
+  tpe::ParzenEstimator pe({cat}, {{1.5 / 3, 1.5 / 3}}, {1, 1}, 1.0, false, 1);
+  const double own = (1 + 1.0 / 3) / 2, other = (1.0 / 3) / 2;
+  EXPECT_NEAR(std::exp(pe.LogPdf({1.5 / 3})), (2 * own + 1.0 / 3) / 3, 1e-12);
+  EXPECT_NEAR(std::exp(pe.LogPdf({0.5 / 3})), (2 * other + 1.0 / 3) / 3, 1e-12);
+}
+
+TEST(TpeSearcherTest, StartupTrialsAreTheRandomSearchersDraws) {
+  const SearchSpace space = MixedSpace();
+  auto tpe = Make(space, 7);
+  History h = RunSequential(*tpe, 10, MixedLoss);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(h.trials[i].params, space.Decode(RandomUnitPoint(space.dims(), 7, i)));
+  auto next = tpe->Suggest(h, 1);
+  EXPECT_NE(next->at(0), space.Decode(RandomUnitPoint(space.dims(), 7, 10)));
+}
+
+TEST(TpeSearcherTest, SameSeedSameSuggestionsAndStateRebuiltFromHistory) {
+  for (bool multivariate : {false, true}) {
+    const SearchSpace space = MixedSpace();
+    auto a = Make(space, 3, {{"multivariate", multivariate}});
+    History h = RunSequential(*a, 30, MixedLoss);
+    // A fresh searcher with the same seed replays the same suggestions.
+    History replay;
+    for (int t = 0; t < 30; ++t) {
+      auto fresh = Make(space, 3, {{"multivariate", multivariate}});
+      auto p = fresh->Suggest(replay, 1);
+      ASSERT_EQ(p->at(0), h.trials[t].params) << t;
+      replay.trials.push_back(h.trials[t]);
+    }
+    auto other = Make(space, 4, {{"multivariate", multivariate}});
+    EXPECT_NE(RunSequential(*other, 30, MixedLoss).trials[20].params, h.trials[20].params);
+  }
+}
+
+TEST(TpeSearcherTest, SuggestionsStayInsideMixedSpace) {
+  for (bool multivariate : {false, true}) {
+    const SearchSpace space = MixedSpace();
+    auto tpe = Make(space, 11, {{"multivariate", multivariate}});
+    History h = RunSequential(*tpe, 60, MixedLoss);
+    std::set<std::string> choices;
+    for (const auto& t : h.trials) {
+      EXPECT_TRUE(space.Validate(t.params).ok()) << space.Validate(t.params).ToString();
+      choices.insert(ToString(t.params.at("opt")));
+    }
+    EXPECT_GT(choices.size(), 1u);
+    // The model homes in on the best region: the last 20 beat the first 10.
+    double startup = 0, late = 0;
+    for (int i = 0; i < 10; ++i) startup += *h.trials[i].loss / 10;
+    for (int i = 40; i < 60; ++i) late += *h.trials[i].loss / 20;
+    EXPECT_LT(late, startup);
+  }
+}
+
+TEST(TpeSearcherTest, FindsTheOptimumOfA2DQuadratic) {
+  // Random search's expected best of 100 draws here is about 0.3.
+  for (std::uint64_t seed : {0, 1, 2}) {
+    auto tpe = Make(Floats2D(), seed);
+    EXPECT_LT(Best(RunSequential(*tpe, 100, Quadratic)), 0.05) << "seed " << seed;
+    auto multi = Make(Floats2D(), seed, {{"multivariate", true}});
+    EXPECT_LT(Best(RunSequential(*multi, 100, Quadratic)), 0.05) << "multivariate seed " << seed;
+  }
+}
+
+TEST(TpeSearcherTest, ParallelSuggestionsDifferAndInFlightTrialsCount) {
+  auto tpe = Make(Floats2D(), 5);
+  History h = RunSequential(*tpe, 20, Quadratic);
+  auto batch = tpe->Suggest(h, 4);
+  ASSERT_EQ(batch->size(), 4u);
+  EXPECT_EQ(std::set<Params>(batch->begin(), batch->end()).size(), 4u);
+  // The batch's first suggestion is what a single Suggest gives; the second
+  // is what a single Suggest gives once the first is running (constant liar).
+  EXPECT_EQ(tpe->Suggest(h, 1)->at(0), batch->at(0));
+  History running = h;
+  running.trials.push_back({batch->at(0), TrialState::kRunning, std::nullopt});
+  EXPECT_EQ(tpe->Suggest(running, 1)->at(0), batch->at(1));
+}
+
+TEST(TpeSearcherTest, WarmStartObservationsCountAsCompletedHistory) {
+  const SearchSpace space = Floats2D();
+  auto donor = Make(space, 9);
+  History warm;
+  warm.prior = RunSequential(*donor, 30, Quadratic).trials;
+  auto tpe = Make(space, 1);
+  auto p = tpe->Suggest(warm, 1);
+  // Past n_startup observations the first trial already comes from the model.
+  EXPECT_NE(p->at(0), space.Decode(RandomUnitPoint(space.dims(), 1, 0)));
+  History cold;
+  EXPECT_EQ(tpe->Suggest(cold, 1)->at(0), space.Decode(RandomUnitPoint(space.dims(), 1, 0)));
+  // ...and it is drawn near the warm start's good region.
+  EXPECT_LT(Quadratic(p->at(0)), 5.0);
+}
+
+TEST(TpeSearcherTest, RejectsUnknownAndOutOfRangeOptions) {
+  auto bad = MakeTpeSearcher({{"n_startup_trials", std::int64_t{5}}}, Floats2D(), 0);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().field(), "searcher.n_startup_trials");
+  auto negative = MakeTpeSearcher({{"n_startup", std::int64_t{-1}}}, Floats2D(), 0);
+  ASSERT_FALSE(negative.ok());
+  EXPECT_EQ(negative.status().field(), "searcher.n_startup");
+  auto wrong_type = MakeTpeSearcher({{"multivariate", std::int64_t{1}}}, Floats2D(), 0);
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_EQ(wrong_type.status().field(), "searcher.multivariate");
+  EXPECT_TRUE(MakeTpeSearcher({{"n_startup", std::int64_t{3}},
+                               {"n_ei_candidates", std::int64_t{50}},
+                               {"prior_weight", 2.0},
+                               {"multivariate", true}},
+                              Floats2D(), 0)
+                  .ok());
+}
+
+}  // namespace
+}  // namespace autotune
