@@ -5,6 +5,8 @@
 #include "tuner/searchers/sobol.h"
 #include "tuner/searchers/tpe.h"
 #include "tuner/searchers/gp/gp.h"
+#include "tuner/searchers/hazero.h"
+#include "tuner/searchers/pshe2.h"
 // searcher-includes (keep this marker: one include per algorithm above it)
 
 namespace autotune {
@@ -17,6 +19,8 @@ StatusOr<std::unique_ptr<Searcher>> MakeSearcher(const AlgorithmSpec& spec, cons
   if (a == "sobol") return MakeSobolSearcher(spec.options, space, seed);
   if (a == "tpe") return MakeTpeSearcher(spec.options, space, seed);
   if (a == "gp") return MakeGpSearcher(spec.options, space, seed);
+  if (a == "hazero") return MakeHazeroSearcher(spec.options, space, seed);
+  if (a == "pshe2") return MakePshe2Searcher(spec.options, space, seed);
   // searcher-branches (keep this marker: one `if` per algorithm above it)
   return Status::InvalidArgument(
       "unknown algorithm '" + a + "' (expected one of grid, random, sobol, gp, tpe, hazero, pshe2)",
