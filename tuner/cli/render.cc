@@ -20,7 +20,7 @@ nlohmann::json OptionalJson(const std::optional<double>& v) {
 }
 
 std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
@@ -54,7 +54,7 @@ std::string ProgressLine(const Progress& p) {
   std::string s = std::to_string(p.completed) + "/" + std::to_string(p.total) + " done, " +
                   std::to_string(p.running) + " running";
   if (p.failed) s += ", " + std::to_string(p.failed) + " failed";
-  if (p.best_value)
+  if (p.best_value && p.best_trial_id)
     s += ", best " + FormatValue(p.best_value) + " (trial id " + std::to_string(*p.best_trial_id) + ")";
   s += ", " + FormatDuration(p.elapsed_s) + " elapsed";
   if (p.eta_s >= 0) s += ", ETA " + FormatDuration(p.eta_s);
@@ -63,7 +63,11 @@ std::string ProgressLine(const Progress& p) {
 
 std::vector<TrialRecord> RankTrials(std::vector<TrialRecord> trials, const Objective& objective,
                                     std::size_t limit) {
-  auto rank = [](const TrialRecord& t) { return t.state == TrialState::kCompleted && t.value ? 0 : 1; };
+  // Completed trials with a value, then the others, failed ones last.
+  auto rank = [](const TrialRecord& t) {
+    if (t.state == TrialState::kCompleted && t.value) return 0;
+    return t.state == TrialState::kFailed ? 2 : 1;
+  };
   std::stable_sort(trials.begin(), trials.end(), [&](const TrialRecord& a, const TrialRecord& b) {
     if (rank(a) != rank(b)) return rank(a) < rank(b);
     if (rank(a) == 0 && *a.value != *b.value) return objective.Better(*a.value, *b.value);

@@ -11,10 +11,11 @@
 
 namespace autotune {
 
-// "12/100 done, 2 running, 1 failed, best 0.398 (trial 7), 0:42 elapsed, ETA 5:10"
+// "12/100 done, 2 running, 1 failed, best 0.398 (trial id 7), 0:42 elapsed, ETA 5:10"
 std::string ProgressLine(const Progress& p);
 
-// Completed trials best first (then the others), at most `limit` rows (0: all).
+// Completed trials best first, then the others by number, failed trials last;
+// at most `limit` rows (0: all).
 std::vector<TrialRecord> RankTrials(std::vector<TrialRecord> trials, const Objective& objective,
                                     std::size_t limit);
 

@@ -132,6 +132,9 @@ Params SearchSpace::Decode(const std::vector<double>& u) const {
           } else if constexpr (std::is_same_v<D, FloatDist>) {
             double v = d.log ? std::exp(std::log(d.low) + x * (std::log(d.high) - std::log(d.low)))
                              : d.low + x * (d.high - d.low);
+            // The ends of the cube are the bounds exactly (exp(log(low)) may not be).
+            if (x == 0) v = d.low;
+            if (x == 1) v = d.high;
             out[params_[i].name] = std::clamp(v, d.low, d.high);
           } else {
             auto [lo, hi] = IntBounds(d);

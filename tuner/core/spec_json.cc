@@ -89,6 +89,7 @@ Status ParseObjective(const json& j, Objective* o) {
 // {"algorithm": "...", <scalar options>...}
 Status ParseAlgorithm(const json& j, const std::string& path, AlgorithmSpec* a) {
   AT_RETURN_IF_ERROR(JsonFields::IsObject(j, path));
+  *a = AlgorithmSpec{};  // a present section names its algorithm; no default applies
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() == "algorithm") {
       if (!it->is_string()) return Status::InvalidArgument("must be a string", path + ".algorithm");

@@ -31,6 +31,8 @@ std::vector<ParamValue> AxisValues(const ParamSpec& p, int default_points) {
   if (auto* c = std::get_if<CategoricalDist>(&p.dist)) return c->choices;
   if (auto* f = std::get_if<FloatDist>(&p.dist)) {
     std::vector<double> v = f->values.empty() ? Spaced(f->low, f->high, f->log, points) : f->values;
+    std::sort(v.begin(), v.end());  // like ints: ascending, each value once
+    v.erase(std::unique(v.begin(), v.end()), v.end());
     for (double x : v) out.emplace_back(x);
   } else {
     const auto& d = std::get<IntDist>(p.dist);
@@ -63,6 +65,7 @@ class GridSearcher : public Searcher {
 
   StatusOr<std::vector<Params>> Suggest(const History& history, int n) override {
     std::vector<Params> out;
+    if (n <= 0) return out;
     for (std::size_t k = history.trials.size(); k < order_.size() && out.size() < std::size_t(n); ++k) {
       out.push_back(Point(order_[k]));
     }
