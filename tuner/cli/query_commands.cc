@@ -152,7 +152,7 @@ int BestCommand(const QueryArgs& args) {
   auto trials = o->store->ListTrials(o->study.id);
   if (!trials.ok()) return Fail(kExitFailed, trials.status().ToString());
   auto ranked = RankTrials(*trials, o->objective, 1);
-  if (ranked.empty() || ranked[0].state != TrialState::kCompleted)
+  if (ranked.empty() || ranked[0].state != TrialState::kCompleted || !ranked[0].value)
     return Fail(kExitFailed, "study '" + args.study + "' has no completed trial yet");
   if (args.json) {
     std::cout << BestJson(ranked[0]) << "\n";

@@ -43,7 +43,9 @@ StatusOr<std::string> ResolveProgram(const std::string& prog, const fs::path& ba
     if (!dir.empty() && IsExecutableFile(dir / prog)) return (dir / prog).string();
     start = end + 1;
   }
-  return Status::InvalidArgument("program '" + prog + "' was not found on PATH", field);
+  // A bare name that is not on PATH may still be a program beside the spec.
+  if (IsExecutableFile(base / prog)) return (base / prog).lexically_normal().string();
+  return Status::InvalidArgument("program '" + prog + "' was not found on PATH or in " + base.string(), field);
 }
 
 // Resolves the command: argv[0] as a program; later arguments that name an
@@ -238,7 +240,8 @@ StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& 
 std::string ParamsToJson(const Params& p) {
   json j = json::object();
   for (const auto& [k, v] : p) j[k] = detail::ParamToJson(v);
-  return j.dump();
+  // Invalid UTF-8 in a string param is replaced rather than thrown on.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 StatusOr<Params> ParamsFromJson(const std::string& text) {
@@ -250,7 +253,7 @@ StatusOr<Params> ParamsFromJson(const std::string& text) {
 std::string MetricsToJson(const Metrics& m) {
   json j = json::object();
   for (const auto& [k, v] : m) j[k] = v;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 StatusOr<Metrics> MetricsFromJson(const std::string& text) {

@@ -185,3 +185,15 @@ TEST_F(SpecTrialTest, WarmStartTrialsAreValidatedAgainstTheSpace) {
 
 }  // namespace
 }  // namespace autotune
+
+namespace autotune {
+namespace {
+
+// Regression: a bare program name beside the spec (not on PATH) was refused.
+TEST_F(SpecTrialTest, BareProgramNameBesideTheSpecIsFoundWhenNotOnPath) {
+  std::string script = WriteFile(dir_, "my-trial-program.sh", "#!/bin/sh\nexit 0\n", 0755);
+  EXPECT_EQ(Argv(json::array({"my-trial-program.sh"}))[0], script);
+}
+
+}  // namespace
+}  // namespace autotune
