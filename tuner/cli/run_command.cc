@@ -118,6 +118,12 @@ int RunCommand(const RunArgs& args) {
   auto store_or = OpenSqliteStore(args.db_path);
   if (!store_or.ok()) return BadInput("cannot open store " + args.db_path + ": " + store_or.status().ToString());
   Store& store = **store_or;
+  if (!spec.warm_start_study.empty()) {
+    auto source = store.FindStudy(spec.warm_start_study);
+    if (!source.ok() || !*source)
+      return BadInput("invalid spec: warm_start.study: no study named '" + spec.warm_start_study + "' in " +
+                      args.db_path);
+  }
   auto existing = store.FindStudy(spec.name);
   if (!existing.ok()) return BadInput(existing.status().ToString());
   StudyRecord study;

@@ -293,5 +293,47 @@ TEST_F(CoordinatorTest, WarmStartTrialsReachTheSearcherAsOrientedLosses) {
   EXPECT_DOUBLE_EQ(searcher.first_prior_loss, -3.0);
 }
 
+TEST_F(CoordinatorTest, WarmStartFromAnEarlierStudyUsesItsCompletedTrialsThatFitTheSpace) {
+  auto old = *store_->CreateStudy("old", "{}");
+  auto fits = *store_->CreateTrial(old.id, {{"x", 0.5}}, std::nullopt, 0);
+  auto outside = *store_->CreateTrial(old.id, {{"x", 7.0}}, std::nullopt, 0);
+  auto unfinished = *store_->CreateTrial(old.id, {{"x", 0.1}}, std::nullopt, 0);
+  for (auto* t : {&fits, &outside}) {
+    SegmentRecord seg;
+    seg.trial_id = t->id;
+    seg.step_end = 1;
+    auto started = *store_->StartSegment(seg);
+    SegmentOutcome out;
+    out.value = 4.0;
+    out.trial_step = 1;
+    ASSERT_TRUE(store_->FinishSegment(started.id, out).ok());
+  }
+  (void)unfinished;
+  StudySpec spec = Spec(R"(, "warm_start": {"study": "old"})", 1, 1);
+  boost::asio::io_context io;
+  FakeExecutor exec(io, 1, [](const SegmentTask& t) { return Reports(t, 1.0); });
+  RecordingSearcher searcher;
+  auto record = *store_->CreateStudy("s", canonical_);
+  Coordinator c(io, *store_, exec, searcher, spec, record, {root_.string(), 5, nullptr});
+  c.Start([](const Status& s, StudyState) { EXPECT_TRUE(s.ok()) << s.ToString(); });
+  io.run();
+  EXPECT_EQ(searcher.priors, 1u);  // only the completed trial inside [0, 1]
+  EXPECT_DOUBLE_EQ(searcher.first_prior_loss, 4.0);
+}
+
+TEST_F(CoordinatorTest, WarmStartFromAMissingStudyFailsNamingTheField) {
+  StudySpec spec = Spec(R"(, "warm_start": {"study": "nope"})", 1, 1);
+  boost::asio::io_context io;
+  FakeExecutor exec(io, 1, [](const SegmentTask& t) { return Reports(t, 1.0); });
+  RecordingSearcher searcher;
+  auto record = *store_->CreateStudy("s", canonical_);
+  Coordinator c(io, *store_, exec, searcher, spec, record, {root_.string(), 5, nullptr});
+  Status result;
+  c.Start([&](const Status& s, StudyState) { result = s; });
+  io.run();
+  EXPECT_EQ(result.field(), "warm_start.study");
+  EXPECT_TRUE(exec.launched.empty());
+}
+
 }  // namespace
 }  // namespace autotune
