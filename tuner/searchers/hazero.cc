@@ -2,7 +2,6 @@
 
 #include <optional>
 
-#include "tuner/core/rng.h"
 #include "tuner/searchers/cmaes/cmaes.h"
 #include "tuner/searchers/hazero_rounds.h"
 #include "tuner/searchers/options.h"
@@ -29,7 +28,7 @@ class HazeroRounds : public rounds::RoundAlgorithm {
   }
 
   std::vector<rounds::Point> Ask(int round) override {
-    auto rng = StreamRng(seed_ ^ kGenerationStreamTag, static_cast<std::uint64_t>(round));
+    rounds::RoundRng rng(seed_ ^ kGenerationStreamTag, static_cast<std::uint64_t>(round));
     std::vector<rounds::Point> points;
     for (int i = 0; i < lambda_; ++i) {
       const Eigen::VectorXd x = es_->Sample(rng);
@@ -45,7 +44,7 @@ class HazeroRounds : public rounds::RoundAlgorithm {
     es_->Tell(xs, losses);
     if (!es_->ShouldStop()) return;
     // IPOP: restart from a uniform random point with twice the population.
-    auto rng = StreamRng(seed_ ^ kRestartStreamTag, static_cast<std::uint64_t>(++restarts_));
+    rounds::RoundRng rng(seed_ ^ kRestartStreamTag, static_cast<std::uint64_t>(++restarts_));
     std::uniform_real_distribution<double> uniform(-1.0, 1.0);
     Eigen::VectorXd mean(es_->mean().size());
     for (auto& v : mean) v = uniform(rng);

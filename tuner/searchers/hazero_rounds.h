@@ -15,12 +15,34 @@
 // restarted coordinator continues exactly where it stopped.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
+#include "tuner/core/rng.h"
 #include "tuner/searchers/searcher.h"
 
 namespace autotune::rounds {
+
+// The random stream of one round: SplitMix64 started at a hash of (seed,
+// stream). Replaying a long history builds one per round, and this costs
+// nanoseconds where seeding a std::mt19937_64 through a seed_seq costs tens of
+// microseconds.
+class RoundRng {
+ public:
+  using result_type = std::uint64_t;
+  RoundRng(std::uint64_t seed, std::uint64_t stream) : state_(Mix64(seed) ^ Mix64(~stream)) {}
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return ~result_type{0}; }
+  result_type operator()() {
+    const result_type out = Mix64(state_);
+    state_ += 0x9e3779b97f4a7c15ULL;
+    return out;
+  }
+
+ private:
+  std::uint64_t state_;
+};
 
 using Point = std::vector<double>;  // in [-1, 1]^d
 

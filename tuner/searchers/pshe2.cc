@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <limits>
 
-#include "tuner/core/rng.h"
 #include "tuner/searchers/hazero_rounds.h"
 #include "tuner/searchers/options.h"
 
@@ -20,7 +19,7 @@ struct Pshe2Options {
   double epsilon = 0.2;
 };
 
-void Push(Point& x, double e, std::mt19937_64& rng) {
+void Push(Point& x, double e, rounds::RoundRng& rng) {
   std::uniform_real_distribution<double> uniform(-1.0, 1.0);
   for (double& v : x) {
     const double r = uniform(rng);
@@ -39,7 +38,7 @@ class Pshe2Rounds : public rounds::RoundAlgorithm {
       : start_(std::move(start)), options_(options), seed_(seed) {}
 
   std::vector<Point> Ask(int round) override {
-    auto rng = StreamRng(seed_ ^ kRoundStreamTag, static_cast<std::uint64_t>(round));
+    rounds::RoundRng rng(seed_ ^ kRoundStreamTag, static_cast<std::uint64_t>(round));
     std::vector<Point> out;
     if (particles_.empty()) {
       for (int i = 0; i < options_.popsize; ++i) {

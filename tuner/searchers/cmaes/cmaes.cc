@@ -55,12 +55,11 @@ Cmaes::Cmaes(const Eigen::VectorXd& mean, double sigma, int lambda)
       scale_(Eigen::VectorXd::Ones(mean.size())),
       best_ever_(std::numeric_limits<double>::infinity()) {}
 
-Eigen::VectorXd Cmaes::Sample(std::mt19937_64& rng) const {
-  std::normal_distribution<double> normal(0.0, 1.0);
+Eigen::VectorXd Cmaes::SampleWith(const std::function<double()>& standard_normal) const {
   Eigen::VectorXd x(mean_.size());
   for (int t = 0; t < kResampleTries; ++t) {
     Eigen::VectorXd z(mean_.size());
-    for (auto& v : z) v = normal(rng);
+    for (auto& v : z) v = standard_normal();
     x = mean_ + sigma_ * (basis_ * scale_.cwiseProduct(z));
     if ((x.array() >= -1.0).all() && (x.array() <= 1.0).all()) return x;
   }

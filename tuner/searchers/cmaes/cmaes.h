@@ -11,6 +11,7 @@
 
 #include <Eigen/Dense>
 #include <deque>
+#include <functional>
 #include <random>
 #include <vector>
 
@@ -32,8 +33,13 @@ class Cmaes {
 
   Cmaes(const Eigen::VectorXd& mean, double sigma, int lambda);
 
-  // One candidate inside [-1, 1]^n.
-  Eigen::VectorXd Sample(std::mt19937_64& rng) const;
+  // One candidate inside [-1, 1]^n, from standard normal draws of `rng`.
+  template <typename Rng>
+  Eigen::VectorXd Sample(Rng& rng) const {
+    std::normal_distribution<double> normal(0.0, 1.0);
+    return SampleWith([&] { return normal(rng); });
+  }
+  Eigen::VectorXd SampleWith(const std::function<double()>& standard_normal) const;
 
   // Updates the distribution from one whole generation (λ points and losses,
   // smaller is better; ties keep the given order).
