@@ -74,6 +74,15 @@ TEST(GpSearcherTest, SuggestionsStayInsideAMixedSpaceAndFindItsBestCells) {
   EXPECT_LT(BestLoss(h), 0.05);
 }
 
+TEST(GpSearcherTest, FindsTheBestValueOfAnIntWithManyValues) {
+  // Too many values to scan: the continuous relaxation is searched and rounded.
+  const SearchSpace space = SearchSpace::Create({Int("k", 0, 1000)}).value();
+  auto s = MakeGpSearcher({}, space, 3).value();
+  History h = RunTrials(*s, [](const Params& p) { return std::pow(Num(p, "k") - 637, 2); }, 20);
+  EXPECT_LE(BestLoss(h), 4.0);  // within two of 637
+  for (const auto& o : h.trials) EXPECT_TRUE(space.Validate(o.params).ok()) << ToString(o.params);
+}
+
 TEST(GpSearcherTest, SameSeedAndHistoryGiveTheSameSuggestions) {
   auto a = MakeGpSearcher({}, QuadraticSpace(), 7).value();
   History h = RunTrials(*a, Quadratic, 9);

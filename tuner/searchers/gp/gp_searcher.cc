@@ -18,6 +18,7 @@ using gp::KernelInputs;
 using gp::KernelParams;
 
 constexpr std::size_t kCoarsePoints = 64;
+constexpr std::size_t kFitPoints = 128;
 
 struct GpOptions {
   std::int64_t n_initial = 0;
@@ -45,6 +46,20 @@ KernelInputs Inputs(const std::vector<Eigen::VectorXd>& xs, const std::vector<st
                   categorical};
   for (std::size_t k = 0; k < idx.size(); ++k) in.x.col(static_cast<Eigen::Index>(k)) = xs[idx[k]];
   return in;
+}
+
+KernelInputs Columns(const KernelInputs& in, const std::vector<std::size_t>& idx) {
+  KernelInputs out{Eigen::MatrixXd(in.x.rows(), static_cast<Eigen::Index>(idx.size())), in.categorical};
+  for (std::size_t k = 0; k < idx.size(); ++k) {
+    out.x.col(static_cast<Eigen::Index>(k)) = in.x.col(static_cast<Eigen::Index>(idx[k]));
+  }
+  return out;
+}
+
+Eigen::VectorXd Rows(const Eigen::VectorXd& y, const std::vector<std::size_t>& idx) {
+  Eigen::VectorXd out(static_cast<Eigen::Index>(idx.size()));
+  for (std::size_t k = 0; k < idx.size(); ++k) out[static_cast<Eigen::Index>(k)] = y[static_cast<Eigen::Index>(idx[k])];
+  return out;
 }
 
 class GpSearcher : public Searcher {
@@ -101,26 +116,24 @@ class GpSearcher : public Searcher {
     f.incumbent = f.in.x.col(best_at);
     f.lie = options_.liar == "best" ? f.best : options_.liar == "worst" ? f.y.maxCoeff() : 0.0;
 
+    // Hyperparameters come from at most kFitPoints of the modelled points (the
+    // best and the most recent): first from several starts on at most
+    // kCoarsePoints of them, then refined on all kFitPoints from that optimum.
+    std::vector<double> ys(f.y.data(), f.y.data() + f.y.size());
+    const std::vector<std::size_t> fit_idx = gp::SelectSubset(ys, kFitPoints);
+    const std::vector<std::size_t> coarse_idx = gp::SelectSubset(ys, kCoarsePoints);
     gp::FitOptions fo;
     fo.random_starts = options_.fit_restarts;
     fo.seed = Mix64(seed_ ^ data.loss.size());
     fo.deterministic = options_.deterministic;
-    if (idx.size() > kCoarsePoints) {
-      // Coarse: the best and the most recent of the modelled points.
-      std::vector<double> sub_loss(f.y.data(), f.y.data() + f.y.size());
-      const std::vector<std::size_t> coarse = gp::SelectSubset(sub_loss, kCoarsePoints);
-      KernelInputs cin = Inputs(std::vector<Eigen::VectorXd>(), {}, categorical_);
-      cin.x.resize(f.in.x.rows(), static_cast<Eigen::Index>(coarse.size()));
-      Eigen::VectorXd cy(static_cast<Eigen::Index>(coarse.size()));
-      for (std::size_t k = 0; k < coarse.size(); ++k) {
-        cin.x.col(static_cast<Eigen::Index>(k)) = f.in.x.col(static_cast<Eigen::Index>(coarse[k]));
-        cy[static_cast<Eigen::Index>(k)] = f.y[static_cast<Eigen::Index>(coarse[k])];
-      }
-      fo.warm_start = gp::FitKernelParams(cin, cy, fo);
+    fo.warm_start = gp::FitKernelParams(Columns(f.in, coarse_idx), Rows(f.y, coarse_idx), fo);
+    if (fit_idx.size() > coarse_idx.size()) {
       fo.include_default = false;
       fo.random_starts = 0;
+      f.params = gp::FitKernelParams(Columns(f.in, fit_idx), Rows(f.y, fit_idx), fo);
+    } else {
+      f.params = *fo.warm_start;
     }
-    f.params = gp::FitKernelParams(f.in, f.y, fo);
     return f;
   }
 
