@@ -11,6 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "trainer/data/base64.h"
+#include "trainer/data/jpeg.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -206,6 +209,33 @@ TEST_F(ProtocolTest, ARankThatFailsBringsTheOthersDownInsteadOfHanging) {
   EXPECT_NE(r.code, 0);
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 60);
   EXPECT_NE(r.err.find("rank 1"), std::string::npos) << r.err;
+}
+
+TEST_F(ProtocolTest, PreparedPlscImagesTrainAResNetOnTwoRanks) {
+  // 40 JPEG lines of 4 classes (the class is the image's brightness).
+  {
+    std::ofstream out(Path("images.txt"));
+    for (int i = 0; i < 40; ++i) {
+      autotune::trainer::Image im{20, 20, 3, std::vector<std::uint8_t>(20 * 20 * 3)};
+      for (std::size_t p = 0; p < im.pixels.size(); ++p)
+        im.pixels[p] = static_cast<std::uint8_t>(40 + 50 * (i % 4) + p % 7);
+      out << autotune::trainer::Base64Encode(*autotune::trainer::EncodeJpeg(im, 90)) << '\t' << i % 4 << '\n';
+    }
+  }
+  Result r = Run({}, "prepare --out " + Path("prepared") + " --parts 2 --val-fraction 0.2 --seed 3 " +
+                         Path("images.txt"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("2 part(s) of 16 lines"), std::string::npos) << r.out;
+  r = Run({},
+          "--dataset plsc --data-dir " + Path("prepared") +
+              " --image-size 16 --width 4 --embedding-size 8 --batch-size 8 --steps 3 --threads 1 --nproc 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_FALSE(r.metrics.empty());
+  EXPECT_TRUE(r.metrics.back().contains("val_acc"));
+  // The directory was prepared for 2 ranks: 3 cannot share it.
+  r = Run({}, "--dataset plsc --data-dir " + Path("prepared") + " --image-size 16 --batch-size 6 --nproc 3");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("--parts"), std::string::npos) << r.err;
 }
 
 TEST_F(ProtocolTest, InitFromStartsAFineTuneFromAPretrainingCheckpoint) {
