@@ -83,6 +83,19 @@ TEST(GpSearcherTest, FindsTheBestValueOfAnIntWithManyValues) {
   for (const auto& o : h.trials) EXPECT_TRUE(space.Validate(o.params).ok()) << ToString(o.params);
 }
 
+TEST(GpSearcherTest, ModelsALongHistoryThroughASubsetAndStillImproves) {
+  // 600 random trials (more than max_points): the suggestion comes from the
+  // best and the most recent points and lands near the minimum.
+  const SearchSpace space = QuadraticSpace();
+  auto sobol = MakeSobolSearcher({}, space, 1).value();
+  History h;
+  const std::vector<Params> points = sobol->Suggest({}, 600).value();
+  for (const auto& p : points) h.trials.push_back({p, TrialState::kCompleted, Quadratic(p)});
+  auto s = MakeGpSearcher({{"max_points", std::int64_t{100}}}, space, 2).value();
+  const Params next = s->Suggest(h, 1).value()[0];
+  EXPECT_LT(Quadratic(next), BestLoss(h) + 1e-4) << ToString(next);
+}
+
 TEST(GpSearcherTest, SameSeedAndHistoryGiveTheSameSuggestions) {
   auto a = MakeGpSearcher({}, QuadraticSpace(), 7).value();
   History h = RunTrials(*a, Quadratic, 9);

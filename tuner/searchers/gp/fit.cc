@@ -90,8 +90,9 @@ double LogPosterior(const KernelInputs& in, const Eigen::VectorXd& y, const Eige
                     Eigen::VectorXd* grad) {
   const KernelParams p = FromTheta(theta);
   const Eigen::Index n = y.size(), d = p.inv_sq_lengthscales.size();
-  const Eigen::MatrixXd d2 = PairwiseSquaredDistances(in, p.inv_sq_lengthscales);
-  Eigen::MatrixXd k = d2.unaryExpr([&](double v) { return p.signal * Matern52(v); });
+  Eigen::MatrixXd slope;
+  const Eigen::MatrixXd k =
+      Matern52(SquaredDistances(in.x, in.x, p.inv_sq_lengthscales, in.categorical), p.signal, &slope);
   Eigen::MatrixXd kn = k;
   kn.diagonal().array() += p.noise;
   Eigen::LLT<Eigen::MatrixXd> llt(kn);
@@ -111,7 +112,7 @@ double LogPosterior(const KernelInputs& in, const Eigen::VectorXd& y, const Eige
   w.noalias() += alpha * alpha.transpose();
   grad->resize(d + 2);
   // ∂K/∂log λᵢ = s·m′(d²)·λᵢ·δᵢ elementwise.
-  const Eigen::MatrixXd g = w.cwiseProduct(d2.unaryExpr([&](double v) { return p.signal * Matern52Slope(v); }));
+  const Eigen::MatrixXd g = w.cwiseProduct(slope);
   const Eigen::VectorXd sums = WeightedDistanceSums(in, g);
   grad->head(d) = (0.5 * lambda * sums.array() + 0.1 / lambda - 0.1 * lambda).matrix();
   (*grad)[d] = 0.5 * w.cwiseProduct(k).sum() + 1 - p.signal;

@@ -12,17 +12,20 @@
 // observations the Sobol sequence continues.
 //
 // History: completed trials and warm-start (History::prior) observations are
-// data. Failed and pruned trials count as bad: they get the worst observed loss.
+// data. Failed and pruned trials (and completed ones without a finite value)
+// count as bad: they get the worst observed loss.
 // Trials in flight (and earlier suggestions of the same call, for n > 1) get a
 // constant-liar value, so parallel workers get distinct points; a proposal
 // that decodes to params already tried or in flight is replaced by the next
 // best local optimum, else by the next Sobol point.
 //
 // Cost: past max_points observations the model keeps the best half and the
-// most recent rest; hyperparameters are fitted coarse to fine (first on a
-// subset of at most 64 points from several starts, then on the model's
-// points warm-started from that fit). Deterministic for (seed, history); no
-// state is kept between calls.
+// most recent rest. Hyperparameters are fitted coarse to fine: from several
+// starts on at most 64 of those points, then refined, warm-started from that
+// optimum, on at most 100 (again the best and the most recent). With 1,000
+// completed trials in 6-D a suggestion takes about 50 ms of CPU. Deterministic
+// for (seed, history): no state is kept between calls, so a restarted
+// coordinator gets the same suggestions.
 //
 // Options:
 //   n_initial     int >= 1, default max(5, d + 1)   Sobol points before the model

@@ -18,7 +18,7 @@ using gp::KernelInputs;
 using gp::KernelParams;
 
 constexpr std::size_t kCoarsePoints = 64;
-constexpr std::size_t kFitPoints = 128;
+constexpr std::size_t kFitPoints = 100;
 
 struct GpOptions {
   std::int64_t n_initial = 0;

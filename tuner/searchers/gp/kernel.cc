@@ -3,45 +3,36 @@
 #include <cmath>
 
 namespace autotune::gp {
-namespace {
-const double kSqrt5 = std::sqrt(5.0);
-}  // namespace
 
-double Matern52(double d2) {
-  const double r = std::sqrt(std::max(d2, 0.0));
-  return (1 + kSqrt5 * r + 5.0 / 3.0 * d2) * std::exp(-kSqrt5 * r);
+Eigen::MatrixXd SquaredDistances(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, const Eigen::VectorXd& lambda,
+                                 const std::vector<bool>& categorical) {
+  return SquaredDistancesFromRows(a.transpose().array(), b, lambda, categorical);
 }
 
-double Matern52Slope(double d2) {
-  const double r = std::sqrt(std::max(d2, 0.0));
-  return -5.0 / 6.0 * (1 + kSqrt5 * r) * std::exp(-kSqrt5 * r);
-}
-
-double ScaledSquaredDistance(const double* a, const double* b, const Eigen::VectorXd& lambda,
-                             const std::vector<bool>& categorical) {
-  double d2 = 0;
-  for (Eigen::Index i = 0; i < lambda.size(); ++i) {
-    if (categorical[i]) {
-      if (CategoryDiffers(a[i], b[i])) d2 += lambda[i];
-    } else {
-      const double diff = a[i] - b[i];
-      d2 += lambda[i] * diff * diff;
+Eigen::MatrixXd SquaredDistancesFromRows(const Eigen::ArrayXXd& rows, const Eigen::MatrixXd& b,
+                                         const Eigen::VectorXd& lambda, const std::vector<bool>& categorical) {
+  const Eigen::Index d = rows.cols(), n = rows.rows(), m = b.cols();
+  Eigen::MatrixXd d2 = Eigen::MatrixXd::Zero(n, m);
+  for (Eigen::Index c = 0; c < m; ++c) {
+    auto col = d2.col(c).array();
+    for (Eigen::Index i = 0; i < d; ++i) {
+      const auto diff = rows.col(i) - b(i, c);
+      if (categorical[static_cast<std::size_t>(i)]) {
+        col += lambda[i] * (diff.abs() > 1e-9).cast<double>();
+      } else {
+        col += lambda[i] * diff.square();
+      }
     }
   }
   return d2;
 }
 
-Eigen::MatrixXd PairwiseSquaredDistances(const KernelInputs& in, const Eigen::VectorXd& lambda) {
-  const Eigen::Index n = in.x.cols();
-  Eigen::MatrixXd d2(n, n);
-  for (Eigen::Index b = 0; b < n; ++b) {
-    d2(b, b) = 0;
-    for (Eigen::Index a = b + 1; a < n; ++a) {
-      d2(a, b) = d2(b, a) = ScaledSquaredDistance(in.x.col(a).data(), in.x.col(b).data(), lambda,
-                                                   in.categorical);
-    }
-  }
-  return d2;
+Eigen::MatrixXd Matern52(const Eigen::MatrixXd& d2, double signal, Eigen::MatrixXd* slope) {
+  const double sqrt5 = std::sqrt(5.0);
+  const Eigen::ArrayXXd r = d2.array().max(0.0).sqrt();
+  const Eigen::ArrayXXd e = (-sqrt5 * r).exp();
+  if (slope) *slope = (-5.0 / 6.0 * signal) * (1 + sqrt5 * r) * e;
+  return signal * (1 + sqrt5 * r + 5.0 / 3.0 * d2.array().max(0.0)) * e;
 }
 
 }  // namespace autotune::gp

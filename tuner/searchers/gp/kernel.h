@@ -22,16 +22,15 @@ struct KernelInputs {
   std::vector<bool> categorical;
 };
 
-// m(d²) and dm/d(d²); both finite at d² = 0.
-double Matern52(double d2);
-double Matern52Slope(double d2);
+// d² between every column of a (d×n) and every column of b (d×m): an n×m matrix.
+Eigen::MatrixXd SquaredDistances(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, const Eigen::VectorXd& lambda,
+                                 const std::vector<bool>& categorical);
+// Same with a given transposed (n×d), for callers that reuse it.
+Eigen::MatrixXd SquaredDistancesFromRows(const Eigen::ArrayXXd& a_rows, const Eigen::MatrixXd& b,
+                                         const Eigen::VectorXd& lambda, const std::vector<bool>& categorical);
 
-// d² between two points (pointers to d doubles).
-double ScaledSquaredDistance(const double* a, const double* b, const Eigen::VectorXd& lambda,
-                             const std::vector<bool>& categorical);
-
-// The n×n matrix of d² between the columns of x.
-Eigen::MatrixXd PairwiseSquaredDistances(const KernelInputs& in, const Eigen::VectorXd& lambda);
+// s·m(d²) elementwise; with slope, also s·dm/d(d²) (finite at d² = 0).
+Eigen::MatrixXd Matern52(const Eigen::MatrixXd& d2, double signal, Eigen::MatrixXd* slope = nullptr);
 
 // True when two categorical codes name different choices.
 inline bool CategoryDiffers(double a, double b) { return a - b > 1e-9 || b - a > 1e-9; }

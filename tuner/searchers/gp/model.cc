@@ -11,8 +11,9 @@ constexpr double kMinVariance = 1e-12;
 
 StatusOr<GpModel> GpModel::Create(KernelInputs in, Eigen::VectorXd y, KernelParams params) {
   GpModel m(std::move(in), std::move(params));
-  const Eigen::MatrixXd d2 = PairwiseSquaredDistances(m.in_, m.params_.inv_sq_lengthscales);
-  Eigen::MatrixXd k = d2.unaryExpr([&](double v) { return m.params_.signal * Matern52(v); });
+  m.rows_ = m.in_.x.transpose().array();
+  Eigen::MatrixXd k = Matern52(
+      SquaredDistances(m.in_.x, m.in_.x, m.params_.inv_sq_lengthscales, m.in_.categorical), m.params_.signal);
   k.diagonal().array() += m.params_.noise;
   // Duplicate inputs with tiny noise can make K singular in floating point;
   // a growing jitter keeps the factorisation usable.
@@ -30,15 +31,12 @@ StatusOr<GpModel> GpModel::Create(KernelInputs in, Eigen::VectorXd y, KernelPara
 }
 
 Eigen::VectorXd GpModel::CrossCovariance(const double* x, Eigen::VectorXd* slope) const {
-  const Eigen::Index n = in_.x.cols();
-  Eigen::VectorXd k(n);
-  if (slope) slope->resize(n);
-  for (Eigen::Index a = 0; a < n; ++a) {
-    const double d2 =
-        ScaledSquaredDistance(x, in_.x.col(a).data(), params_.inv_sq_lengthscales, in_.categorical);
-    k[a] = params_.signal * Matern52(d2);
-    if (slope) (*slope)[a] = params_.signal * Matern52Slope(d2);
-  }
+  const Eigen::Map<const Eigen::MatrixXd> point(x, in_.x.rows(), 1);
+  const Eigen::MatrixXd d2 = SquaredDistancesFromRows(rows_, point, params_.inv_sq_lengthscales, in_.categorical);
+  if (!slope) return Matern52(d2, params_.signal);
+  Eigen::MatrixXd s;
+  Eigen::VectorXd k = Matern52(d2, params_.signal, &s);
+  *slope = s;
   return k;
 }
 
@@ -74,12 +72,20 @@ void GpModel::PosteriorWithGradient(const double* x, double* mean, double* var, 
 }
 
 void GpModel::PosteriorBatch(const Eigen::MatrixXd& xs, Eigen::VectorXd* mean, Eigen::VectorXd* var) const {
-  const Eigen::Index m = xs.cols(), n = in_.x.cols();
-  Eigen::MatrixXd k(n, m);
-  for (Eigen::Index c = 0; c < m; ++c) k.col(c) = CrossCovariance(xs.col(c).data(), nullptr);
-  *mean = k.transpose() * alpha_;
-  llt_.matrixL().solveInPlace(k);
-  *var = (params_.signal - k.colwise().squaredNorm().transpose().array()).max(kMinVariance).matrix();
+  // In blocks, so the n×block temporaries stay small and cache-resident.
+  constexpr Eigen::Index kBlock = 64;
+  const Eigen::Index m = xs.cols();
+  mean->resize(m);
+  var->resize(m);
+  for (Eigen::Index c = 0; c < m; c += kBlock) {
+    const Eigen::Index w = std::min(kBlock, m - c);
+    Eigen::MatrixXd k = Matern52(
+        SquaredDistancesFromRows(rows_, xs.middleCols(c, w), params_.inv_sq_lengthscales, in_.categorical),
+        params_.signal);
+    mean->segment(c, w).noalias() = k.transpose() * alpha_;
+    llt_.matrixL().solveInPlace(k);
+    var->segment(c, w) = (params_.signal - k.colwise().squaredNorm().transpose().array()).max(kMinVariance).matrix();
+  }
 }
 
 }  // namespace autotune::gp

@@ -34,6 +34,7 @@ class GpModel {
   Eigen::VectorXd CrossCovariance(const double* x, Eigen::VectorXd* slope) const;
 
   KernelInputs in_;
+  Eigen::ArrayXXd rows_;  // in_.x transposed: one contiguous column per dimension
   KernelParams params_;
   Eigen::LLT<Eigen::MatrixXd> llt_;
   Eigen::VectorXd alpha_;  // K⁻¹ y
