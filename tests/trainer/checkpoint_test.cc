@@ -102,7 +102,11 @@ TEST_F(CheckpointTest, ReshardingBetweenOneTwoAndFourRanksKeepsLogitsAndMomentum
     EXPECT_TRUE(torch::equal(torch::cat(w), weight)) << from << " -> " << to;
     EXPECT_TRUE(torch::equal(torch::cat(mom), momentum)) << from << " -> " << to;
     std::vector<ShardedClassifier> original = LoadAt(from, dir);
-    EXPECT_TRUE(torch::equal(Logits(loaded, x, labels), Logits(original, x, labels)));
+    // The weights are bit-identical (above); logits computed from shards of
+    // other sizes may round differently in the last bit (the matrix product
+    // blocks differently), so they are compared to fp32 precision (s = 64).
+    EXPECT_TRUE(torch::allclose(Logits(loaded, x, labels), Logits(original, x, labels), 1e-5, 1e-4))
+        << from << " -> " << to;
   }
 }
 
