@@ -56,7 +56,7 @@ void AddDataFlags(CLI::App& app, tr::DataConfig& d) {
       ->capture_default_str();
   app.add_option("--val-size", d.val_size, "synthetic: held-out samples")->capture_default_str();
   app.add_option("--eval-samples", d.eval_samples, "score at most this many held-out samples (0: all)");
-  app.add_option("--eval-batch-size", d.eval_batch_size, "global evaluation batch")->capture_default_str();
+  app.add_option("--eval-batch-size", d.eval_batch_size, "global evaluation batch (0: --batch-size)");
 }
 
 void AddRunFlags(CLI::App& app, tr::RunConfig& r) {

@@ -39,7 +39,10 @@ inline std::int64_t NumElements(const SampleShape& shape) {
 }
 
 // One rank's share. Shares of the ranks are disjoint; together they cover the
-// data set (minus at most world-1 training samples, see EpochSize). All methods
+// data set (minus at most world-1 training samples, see EpochSize). The
+// held-out split is always shared strided (rank r holds global samples r,
+// r + world, ... in that order), so the first k held-out samples of the data
+// set are a prefix of every rank's share (what evaluating a subset relies on). All methods
 // are const and reentrant, so a prefetching thread may call Fill concurrently
 // with the trainer.
 class Dataset {

@@ -72,8 +72,9 @@ StatusOr<SplitData> ReadSplit(const std::string& dir, const std::string& prefix,
   SplitData s;
   AT_ASSIGN_OR_RETURN(s.images, ReadIdxShare(images_path, rank, world));
   AT_ASSIGN_OR_RETURN(s.labels, ReadIdxShare(labels_path, rank, world));
-  if (s.images.dims.size() != 3)
+  if (s.images.dims.size() != 3) {
     return Status::InvalidArgument(images_path + ": expected 3 dimensions (N, H, W)");
+  }
   if (s.labels.dims.size() != 1) return Status::InvalidArgument(labels_path + ": expected 1 dimension (N)");
   if (s.images.dims[0] != s.labels.dims[0]) {
     return Status::InvalidArgument(images_path + " holds " + std::to_string(s.images.dims[0]) +

@@ -29,8 +29,9 @@ struct Meta {
 StatusOr<Meta> ReadMeta(const std::string& dir) {
   const std::string path = dir + "/prepare.json";
   std::ifstream in(path);
-  if (!in)
+  if (!in) {
     return Status::NotFound(path + " not found (run `autotune-trainer prepare` on the base64 files first)");
+  }
   try {
     const nlohmann::json j = nlohmann::json::parse(in);
     Meta m;
@@ -127,8 +128,9 @@ class PlscDataset final : public Dataset {
 StatusOr<PlscSample> ParsePlscLine(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   const std::size_t tab = line.rfind('\t');
-  if (tab == std::string_view::npos)
+  if (tab == std::string_view::npos) {
     return Status::InvalidArgument("line has no tab between image and label");
+  }
   PlscSample s;
   s.base64_jpeg = line.substr(0, tab);
   const std::string_view label = line.substr(tab + 1);

@@ -85,10 +85,12 @@ std::int64_t SyntheticLabel(const SyntheticOptions& options, Split split, std::i
 
 StatusOr<std::unique_ptr<Dataset>> OpenSynthetic(const SyntheticOptions& options, int rank, int world) {
   if (options.num_classes < 1) return Status::InvalidArgument("synthetic num_classes must be at least 1");
-  if (options.dim < 1 || options.dim > 65536)
+  if (options.dim < 1 || options.dim > 65536) {
     return Status::InvalidArgument("synthetic dim must be in [1, 65536]");
-  if (options.train_size < world)
+  }
+  if (options.train_size < world) {
     return Status::InvalidArgument("synthetic train_size must be at least the world size");
+  }
   if (options.val_size < 0) return Status::InvalidArgument("synthetic val_size must not be negative");
   if (!(options.noise >= 0 && std::isfinite(options.noise))) {
     return Status::InvalidArgument("synthetic noise must be a finite non-negative number");

@@ -103,8 +103,9 @@ Status ApplyParamsJson(std::string_view json_text, TrainParams* params) {
     return Status::InvalidArgument(std::string("AUTOTUNE_PARAMS is not valid JSON: ") + e.what(),
                                    "AUTOTUNE_PARAMS");
   }
-  if (!j.is_object())
+  if (!j.is_object()) {
     return Status::InvalidArgument("AUTOTUNE_PARAMS must be a JSON object", "AUTOTUNE_PARAMS");
+  }
   for (const auto& [key, value] : j.items()) {
     const ParamInfo* info = nullptr;
     for (const ParamInfo& candidate : kParams) {
@@ -182,14 +183,16 @@ StatusOr<std::vector<std::int64_t>> ParseMilestones(const std::string& text) {
 StatusOr<Margins> ResolveMargins(const TrainParams& p) {
   Margins m;
   if (p.loss == "arcface") {
-    if (p.margin && p.m2 && *p.margin != *p.m2)
+    if (p.margin && p.m2 && *p.margin != *p.m2) {
       return Bad("margin", "and m2 are both set and differ (ArcFace)");
+    }
     m.m1 = p.m1.value_or(1.0);
     m.m2 = p.margin ? *p.margin : p.m2.value_or(0.5);
     m.m3 = p.m3.value_or(0.0);
   } else if (p.loss == "cosface") {
-    if (p.margin && p.m3 && *p.margin != *p.m3)
+    if (p.margin && p.m3 && *p.margin != *p.m3) {
       return Bad("margin", "and m3 are both set and differ (CosFace)");
+    }
     m.m3 = p.margin ? *p.margin : p.m3.value_or(0.35);
   } else if (p.loss != "softmax") {
     return Bad("loss", "must be arcface, cosface or softmax, got '" + p.loss + "'");
@@ -198,8 +201,9 @@ StatusOr<Margins> ResolveMargins(const TrainParams& p) {
 }
 
 Status ValidateConfig(const TrainConfig& c, int world) {
-  if (c.run.nproc < 1 || c.run.nproc > 256)
+  if (c.run.nproc < 1 || c.run.nproc > 256) {
     return Status::InvalidArgument("--nproc must be in [1, 256]", "nproc");
+  }
   if (world < 1) return Status::InvalidArgument("the world size must be positive", "nproc");
   const TrainParams& p = c.params;
   AT_RETURN_IF_ERROR(CheckRange("lr", p.lr, 0, kInf, true, true));
@@ -245,10 +249,12 @@ Status ValidateConfig(const TrainConfig& c, int world) {
     return Status::InvalidArgument("--dataset plsc needs --data-dir (a directory made by `prepare`)",
                                    "data_dir");
   }
-  if (d.eval_samples < 0)
+  if (d.eval_samples < 0) {
     return Status::InvalidArgument("--eval-samples must not be negative", "eval_samples");
-  if (d.eval_batch_size < 1)
-    return Status::InvalidArgument("--eval-batch-size must be positive", "eval_batch_size");
+  }
+  if (d.eval_batch_size < 0) {
+    return Status::InvalidArgument("--eval-batch-size must not be negative", "eval_batch_size");
+  }
 
   const RunConfig& r = c.run;
   if (r.step_begin < 0) return Status::InvalidArgument("the first step must not be negative", "step_begin");

@@ -64,7 +64,10 @@ struct DataConfig {
   std::int64_t train_size = std::int64_t{1} << 32;  // synthetic
   std::int64_t val_size = 10000;                    // synthetic
   std::int64_t eval_samples = 0;                    // score at most this many held-out samples; 0: all
-  std::int64_t eval_batch_size = 1000;              // global
+  // Global evaluation batch; 0: the training batch size. Each evaluation batch
+  // holds a [batch x shard classes] logit block per rank, so with millions of
+  // classes this, not training, can set the peak memory.
+  std::int64_t eval_batch_size = 0;
 };
 
 struct RunConfig {

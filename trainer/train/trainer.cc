@@ -105,8 +105,9 @@ StatusOr<BackboneOptions> ChooseBackbone(const TrainParams& p, const SampleShape
   } else if (shape.size() == 3 && shape[1] == shape[2]) {
     const std::string name = p.backbone.empty() ? (shape[1] == 28 ? "cnn" : "resnet") : p.backbone;
     AT_ASSIGN_OR_RETURN(o.kind, ParseBackboneKind(name));
-    if (o.kind == BackboneKind::kMlp)
+    if (o.kind == BackboneKind::kMlp) {
       return Status::InvalidArgument("backbone mlp cannot take images", "backbone");
+    }
     o.in_channels = shape[0];
     o.image_size = shape[1];
   } else {
@@ -266,7 +267,9 @@ StatusOr<std::optional<double>> Trainer::Evaluate() {
   // are each rank's first `local` ones.
   const std::int64_t local = StridedShareSize(global, comm_.rank(), world);
   const std::int64_t most = (global + world - 1) / world;
-  const std::int64_t chunk = std::max<std::int64_t>(1, config_.data.eval_batch_size / world);
+  const std::int64_t eval_batch =
+      config_.data.eval_batch_size > 0 ? config_.data.eval_batch_size : config_.params.batch_size;
+  const std::int64_t chunk = std::max<std::int64_t>(1, eval_batch / world);
   const std::int64_t batches = (most + chunk - 1) / chunk;
   double correct = 0;
   torch::Tensor counts;
