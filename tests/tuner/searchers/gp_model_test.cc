@@ -32,7 +32,8 @@ TEST(GpModelTest, PosteriorMatchesTwoPointHandComputation) {
   const double sl = std::sqrt(lambda);
   const double a = s + noise, b = s * MaternOfDistance(sl * 0.5), det = a * a - b * b;
   const double x = 0.5;
-  const double k1 = s * MaternOfDistance(sl * std::abs(x - 0.2)), k2 = s * MaternOfDistance(sl * std::abs(x - 0.7));
+  const double k1 = s * MaternOfDistance(sl * std::abs(x - 0.2)),
+               k2 = s * MaternOfDistance(sl * std::abs(x - 0.7));
   const double alpha1 = (a * 1.0 - b * -1.0) / det, alpha2 = (-b * 1.0 + a * -1.0) / det;
   const double expected_mean = k1 * alpha1 + k2 * alpha2;
   const double expected_var = s - (a * k1 * k1 - 2 * b * k1 * k2 + a * k2 * k2) / det;
@@ -57,7 +58,8 @@ KernelInputs MixedInputs(int n, std::uint64_t seed) {
 
 Eigen::VectorXd Targets(const KernelInputs& in) {
   Eigen::VectorXd y(in.x.cols());
-  for (Eigen::Index c = 0; c < y.size(); ++c) y[c] = std::sin(5 * in.x(0, c)) + in.x(1, c) - in.x(2, c) * in.x(2, c);
+  for (Eigen::Index c = 0; c < y.size(); ++c)
+    y[c] = std::sin(5 * in.x(0, c)) + in.x(1, c) - in.x(2, c) * in.x(2, c);
   return y;
 }
 
@@ -201,7 +203,8 @@ TEST(AcquisitionTest, GradientOfLogEiMatchesFiniteDifferences) {
   for (int i : {0, 2}) {
     Eigen::VectorXd xp = x, xm = x;
     xp[i] += 1e-6, xm[i] -= 1e-6;
-    EXPECT_NEAR(grad[i], (LogEiAt(*model, -1.0, xp, nullptr) - LogEiAt(*model, -1.0, xm, nullptr)) / 2e-6, 1e-4);
+    EXPECT_NEAR(grad[i], (LogEiAt(*model, -1.0, xp, nullptr) - LogEiAt(*model, -1.0, xm, nullptr)) / 2e-6,
+                1e-4);
   }
 }
 

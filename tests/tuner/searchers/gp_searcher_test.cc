@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <set>
 
 #include "tuner/searchers/gp/data.h"
@@ -78,7 +79,8 @@ TEST(GpSearcherTest, FindsTheBestValueOfAnIntWithManyValues) {
   // Too many values to scan: the continuous relaxation is searched and rounded.
   const SearchSpace space = SearchSpace::Create({Int("k", 0, 1000)}).value();
   auto s = MakeGpSearcher({}, space, 3).value();
-  History h = RunTrials(*s, [](const Params& p) { return std::pow(Num(p, "k") - 637, 2); }, 20);
+  History h = RunTrials(
+      *s, [](const Params& p) { return std::pow(Num(p, "k") - 637, 2); }, 20);
   EXPECT_LE(BestLoss(h), 4.0);  // within two of 637
   for (const auto& o : h.trials) EXPECT_TRUE(space.Validate(o.params).ok()) << ToString(o.params);
 }
@@ -157,9 +159,10 @@ TEST(GpSearcherTest, RejectsUnknownAndInvalidOptions) {
   auto liar = MakeGpSearcher({{"liar", std::string("median")}}, QuadraticSpace(), 0);
   ASSERT_FALSE(liar.ok());
   EXPECT_EQ(liar.status().field(), "searcher.liar");
-  EXPECT_TRUE(MakeGpSearcher({{"n_initial", std::int64_t{3}}, {"deterministic", true}, {"liar", std::string("mean")}},
-                             QuadraticSpace(), 0)
-                  .ok());
+  EXPECT_TRUE(
+      MakeGpSearcher({{"n_initial", std::int64_t{3}}, {"deterministic", true}, {"liar", std::string("mean")}},
+                     QuadraticSpace(), 0)
+          .ok());
 }
 
 TEST(GpDataTest, SortsTrialsIntoObservationsBadOnesAndInFlight) {
@@ -188,6 +191,34 @@ TEST(GpDataTest, BadTrialsAreDroppedWhileNothingIsMeasured) {
   const gp::GpData d = gp::CollectData(h, QuadraticSpace());
   EXPECT_TRUE(d.loss.empty());
   EXPECT_TRUE(d.x.empty());
+}
+
+Eigen::VectorXd Vec(std::vector<double> v) { return Eigen::Map<Eigen::VectorXd>(v.data(), v.size()); }
+
+TEST(GpDataTest, TargetsAreStandardisedLossesWhenNoLossIsFarAboveTheMedian) {
+  const Eigen::VectorXd y = gp::ModelTargets(Vec({1, 2, 3, 4, 5}), 2.0);
+  const double sd = std::sqrt(2.0);  // population standard deviation of 1..5
+  for (int i = 0; i < 5; ++i) EXPECT_NEAR(y[i], (i + 1 - 3) / sd, 1e-12);
+}
+
+TEST(GpDataTest, HugeLossesAreCompressedSoTheGoodOnesStayApart) {
+  const Eigen::VectorXd loss = Vec({1, 2, 3, 4, 1e9});
+  const Eigen::VectorXd y = gp::ModelTargets(loss, 2.0);
+  for (int i = 0; i < 4; ++i) EXPECT_LT(y[i], y[i + 1]);
+  EXPECT_NEAR(y[1] - y[0], y[2] - y[1], 1e-12);  // the good values keep their spacing
+  EXPECT_GT(y[1] - y[0], 0.2);
+  // Plain standardisation would squeeze 1..4 together.
+  const Eigen::VectorXd plain = gp::ModelTargets(loss, std::numeric_limits<double>::infinity());
+  EXPECT_LT(plain[3] - plain[0], 1e-6);
+  EXPECT_NEAR(y.mean(), 0, 1e-12);
+  EXPECT_NEAR(y.squaredNorm() / 5, 1, 1e-12);
+}
+
+TEST(GpSearcherTest, DivergedTrialsDoNotHideTheMinimum) {
+  // A quarter of the space "diverges" with an enormous loss.
+  auto f = [](const Params& p) { return Num(p, "x") < -0.5 ? 1e9 : Quadratic(p); };
+  auto s = MakeGpSearcher({}, QuadraticSpace(), 4).value();
+  EXPECT_LT(BestLoss(RunTrials(*s, f, 30)), 1e-3);
 }
 
 TEST(GpDataTest, SubsetKeepsTheBestHalfAndTheMostRecent) {

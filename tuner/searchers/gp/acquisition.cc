@@ -29,7 +29,8 @@ double CellCentre(std::int64_t cell, std::int64_t cardinality) {
 // remembers the best point it evaluated.
 class NegativeLogEi {
  public:
-  NegativeLogEi(const GpModel& model, double best, const std::vector<Eigen::Index>& free, Eigen::VectorXd base)
+  NegativeLogEi(const GpModel& model, double best, const std::vector<Eigen::Index>& free,
+                Eigen::VectorXd base)
       : model_(model), best_(best), free_(free), x_(std::move(base)) {}
 
   double operator()(const Eigen::VectorXd& z, Eigen::VectorXd& grad) {
@@ -57,7 +58,7 @@ class NegativeLogEi {
 // One L-BFGS-B pass over the continuous coordinates of *x, which moves only
 // if the pass found a better value than `value`.
 void ContinuousStep(const GpModel& model, double best, const std::vector<Eigen::Index>& free,
-                      Eigen::VectorXd* x, double value) {
+                    Eigen::VectorXd* x, double value) {
   LBFGSpp::LBFGSBParam<double> param;
   param.max_iterations = 100;
   param.epsilon = 1e-5;
@@ -168,7 +169,8 @@ std::vector<Proposal> MaximizeLogEi(const GpModel& model, double best, const std
   }
   std::vector<Proposal> out;
   for (const auto& s : starts) out.push_back(LocalSearch(model, best, dims, options, s));
-  std::stable_sort(out.begin(), out.end(), [](const Proposal& a, const Proposal& b) { return a.log_ei > b.log_ei; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Proposal& a, const Proposal& b) { return a.log_ei > b.log_ei; });
   return out;
 }
 

@@ -59,13 +59,38 @@ GpData CollectData(const History& history, const SearchSpace& space) {
   return data;
 }
 
+Eigen::VectorXd ModelTargets(const Eigen::VectorXd& loss, double tail) {
+  const Eigen::Index n = loss.size();
+  auto standardise = [](Eigen::ArrayXd v) -> Eigen::VectorXd {
+    const double mean = v.mean(), sd = std::sqrt((v - mean).square().mean());
+    return ((v - mean) / (sd > 0 ? sd : 1.0)).matrix();
+  };
+  if (n == 0 || !std::isfinite(tail)) return standardise(loss.array());
+  std::vector<double> sorted(loss.data(), loss.data() + n);
+  std::sort(sorted.begin(), sorted.end());
+  auto quantile = [&](double q) {
+    const double pos = q * static_cast<double>(n - 1);
+    const auto lo = static_cast<std::size_t>(pos);
+    const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+    return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+  };
+  const double median = quantile(0.5);
+  double scale = (quantile(0.75) - quantile(0.25)) / 1.349;
+  if (!(scale > 0)) scale = std::sqrt((loss.array() - loss.mean()).square().mean());
+  if (!(scale > 0)) return standardise(loss.array());
+  Eigen::ArrayXd z = (loss.array() - median) / scale;
+  z = (z > tail).select(tail + (z - tail).log1p().log1p(), z);
+  return standardise(z);
+}
+
 std::vector<std::size_t> SelectSubset(const std::vector<double>& loss, std::size_t max_points) {
   const std::size_t n = loss.size();
   std::vector<std::size_t> all(n);
   std::iota(all.begin(), all.end(), 0);
   if (n <= max_points) return all;
   std::vector<std::size_t> by_loss = all;
-  std::stable_sort(by_loss.begin(), by_loss.end(), [&](std::size_t a, std::size_t b) { return loss[a] < loss[b]; });
+  std::stable_sort(by_loss.begin(), by_loss.end(),
+                   [&](std::size_t a, std::size_t b) { return loss[a] < loss[b]; });
   std::vector<bool> keep(n, false);
   const std::size_t n_best = (max_points + 1) / 2;
   for (std::size_t k = 0; k < n_best; ++k) keep[by_loss[k]] = true;

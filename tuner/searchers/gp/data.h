@@ -30,6 +30,15 @@ struct GpData {
 
 GpData CollectData(const History& history, const SearchSpace& space);
 
+// The model's targets: losses with their upper tail compressed, then
+// standardised to mean 0 and variance 1. With m the median and s a robust
+// scale (IQR/1.349, else the standard deviation), z = (loss − m)/s is kept
+// for z ≤ tail and becomes tail + log(1 + log(1 + z − tail)) above: a loss
+// 10⁹ scales above the rest lands about 3 units above the tail. So diverged
+// trials (huge losses) cannot flatten the good region, while the order and the
+// good values' spacing are kept. tail = infinity disables it.
+Eigen::VectorXd ModelTargets(const Eigen::VectorXd& loss, double tail);
+
 // Indices of at most max_points observations to model: all of them when they
 // fit, else the best half by loss plus the most recent of the rest. Sorted.
 std::vector<std::size_t> SelectSubset(const std::vector<double>& loss, std::size_t max_points);

@@ -1,8 +1,8 @@
 #include "tuner/searchers/gp/fit.h"
 
-#include <Eigen/Cholesky>
 #include <LBFGSB.h>
 
+#include <Eigen/Cholesky>
 #include <cmath>
 #include <exception>
 #include <limits>
@@ -102,8 +102,8 @@ double LogPosterior(const KernelInputs& in, const Eigen::VectorXd& y, const Eige
   double lp = -0.5 * y.dot(alpha) - 0.5 * log_det - 0.5 * static_cast<double>(n) * kLog2Pi;
   const Eigen::ArrayXd lambda = p.inv_sq_lengthscales.array();
   lp += -(0.1 / lambda + 0.1 * lambda).sum();
-  lp += std::log(p.signal) - p.signal;                // Gamma(2, 1), up to a constant
-  lp += 0.1 * std::log(p.noise) - 30.0 * p.noise;     // Gamma(1.1, 30), up to a constant
+  lp += std::log(p.signal) - p.signal;             // Gamma(2, 1), up to a constant
+  lp += 0.1 * std::log(p.noise) - 30.0 * p.noise;  // Gamma(1.1, 30), up to a constant
   if (!std::isfinite(lp)) return -std::numeric_limits<double>::infinity();
   if (!grad) return lp;
 

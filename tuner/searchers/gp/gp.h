@@ -1,8 +1,9 @@
 // gp: Gaussian-process Bayesian optimisation (Optuna's GPSampler recipe).
 //
 // Works in the search space's unit cube (log params on their log scale, ints
-// as cells decoded by rounding, categoricals compared by equality). Losses are
-// standardised; a GP with a Matérn-5/2 ARD kernel is fitted by MAP over its
+// as cells decoded by rounding, categoricals compared by equality). Losses far
+// above the median are compressed (see `tail`, gp/data.h), then standardised;
+// a GP with a Matérn-5/2 ARD kernel is fitted by MAP over its
 // length scales, signal and noise (gp/fit.h), and the next point maximises
 // log expected improvement over the best observed loss (gp/acquisition.h).
 //
@@ -35,6 +36,8 @@
 //   fit_restarts  int >= 0, default 2               random starts of the hyperparameter fit
 //   liar          "best" | "mean" | "worst", default "best"   value given to points in flight
 //   deterministic bool, default false               fix the noise at 1e-6 (noise-free objectives)
+//   tail          number >= 0, default 2            robust z-score above which losses are
+//                                                   log-log compressed (1e300: off)
 #pragma once
 
 #include <memory>

@@ -27,23 +27,24 @@ struct GpOptions {
   int fit_restarts = 2;
   std::string liar = "best";
   bool deterministic = false;
+  double tail = 2;
 };
 
 // The fitted model's ingredients, shared by the suggestions of one call.
 struct Fitted {
-  KernelInputs in;       // the modelled observations
-  Eigen::VectorXd y;     // their standardised losses
+  KernelInputs in;    // the modelled observations
+  Eigen::VectorXd y;  // their standardised losses
   KernelParams params;
-  double best = 0;       // the smallest standardised loss
+  double best = 0;  // the smallest standardised loss
   Eigen::VectorXd incumbent;
-  double lie = 0;        // the standardised value given to points in flight
+  double lie = 0;  // the standardised value given to points in flight
 };
 
 KernelInputs Inputs(const std::vector<Eigen::VectorXd>& xs, const std::vector<std::size_t>& idx,
                     const std::vector<bool>& categorical) {
-  KernelInputs in{Eigen::MatrixXd(static_cast<Eigen::Index>(categorical.size()),
-                                  static_cast<Eigen::Index>(idx.size())),
-                  categorical};
+  KernelInputs in{
+      Eigen::MatrixXd(static_cast<Eigen::Index>(categorical.size()), static_cast<Eigen::Index>(idx.size())),
+      categorical};
   for (std::size_t k = 0; k < idx.size(); ++k) in.x.col(static_cast<Eigen::Index>(k)) = xs[idx[k]];
   return in;
 }
@@ -58,7 +59,8 @@ KernelInputs Columns(const KernelInputs& in, const std::vector<std::size_t>& idx
 
 Eigen::VectorXd Rows(const Eigen::VectorXd& y, const std::vector<std::size_t>& idx) {
   Eigen::VectorXd out(static_cast<Eigen::Index>(idx.size()));
-  for (std::size_t k = 0; k < idx.size(); ++k) out[static_cast<Eigen::Index>(k)] = y[static_cast<Eigen::Index>(idx[k])];
+  for (std::size_t k = 0; k < idx.size(); ++k)
+    out[static_cast<Eigen::Index>(k)] = y[static_cast<Eigen::Index>(idx[k])];
   return out;
 }
 
@@ -108,9 +110,7 @@ class GpSearcher : public Searcher {
     f.in = Inputs(data.x, idx, categorical_);
     Eigen::VectorXd loss(static_cast<Eigen::Index>(idx.size()));
     for (std::size_t k = 0; k < idx.size(); ++k) loss[static_cast<Eigen::Index>(k)] = data.loss[idx[k]];
-    const double mean = loss.mean();
-    const double sd = std::sqrt((loss.array() - mean).square().mean());
-    f.y = (loss.array() - mean) / (sd > 0 ? sd : 1.0);
+    f.y = gp::ModelTargets(loss, options_.tail);
     Eigen::Index best_at = 0;
     f.best = f.y.minCoeff(&best_at);
     f.incumbent = f.in.x.col(best_at);
@@ -182,6 +182,7 @@ StatusOr<std::unique_ptr<Searcher>> MakeGpSearcher(const Options& options, const
   o.fit_restarts = static_cast<int>(r.Int("fit_restarts", 2, 0, 100));
   o.liar = r.String("liar", "best", {"best", "mean", "worst"});
   o.deterministic = r.Bool("deterministic", false);
+  o.tail = r.Double("tail", 2.0, 0.0, 1e300);
   AT_RETURN_IF_ERROR(r.Finish());
   return std::unique_ptr<Searcher>(new GpSearcher(space, seed, std::move(o)));
 }

@@ -4,13 +4,14 @@
 
 namespace autotune::gp {
 
-Eigen::MatrixXd SquaredDistances(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, const Eigen::VectorXd& lambda,
-                                 const std::vector<bool>& categorical) {
+Eigen::MatrixXd SquaredDistances(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
+                                 const Eigen::VectorXd& lambda, const std::vector<bool>& categorical) {
   return SquaredDistancesFromRows(a.transpose().array(), b, lambda, categorical);
 }
 
 Eigen::MatrixXd SquaredDistancesFromRows(const Eigen::ArrayXXd& rows, const Eigen::MatrixXd& b,
-                                         const Eigen::VectorXd& lambda, const std::vector<bool>& categorical) {
+                                         const Eigen::VectorXd& lambda,
+                                         const std::vector<bool>& categorical) {
   const Eigen::Index d = rows.cols(), n = rows.rows(), m = b.cols();
   Eigen::MatrixXd d2 = Eigen::MatrixXd::Zero(n, m);
   for (Eigen::Index c = 0; c < m; ++c) {

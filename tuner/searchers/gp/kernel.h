@@ -23,8 +23,8 @@ struct KernelInputs {
 };
 
 // d² between every column of a (d×n) and every column of b (d×m): an n×m matrix.
-Eigen::MatrixXd SquaredDistances(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, const Eigen::VectorXd& lambda,
-                                 const std::vector<bool>& categorical);
+Eigen::MatrixXd SquaredDistances(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
+                                 const Eigen::VectorXd& lambda, const std::vector<bool>& categorical);
 // Same with a given transposed (n×d), for callers that reuse it.
 Eigen::MatrixXd SquaredDistancesFromRows(const Eigen::ArrayXXd& a_rows, const Eigen::MatrixXd& b,
                                          const Eigen::VectorXd& lambda, const std::vector<bool>& categorical);

@@ -32,7 +32,8 @@ StatusOr<GpModel> GpModel::Create(KernelInputs in, Eigen::VectorXd y, KernelPara
 
 Eigen::VectorXd GpModel::CrossCovariance(const double* x, Eigen::VectorXd* slope) const {
   const Eigen::Map<const Eigen::MatrixXd> point(x, in_.x.rows(), 1);
-  const Eigen::MatrixXd d2 = SquaredDistancesFromRows(rows_, point, params_.inv_sq_lengthscales, in_.categorical);
+  const Eigen::MatrixXd d2 =
+      SquaredDistancesFromRows(rows_, point, params_.inv_sq_lengthscales, in_.categorical);
   if (!slope) return Matern52(d2, params_.signal);
   Eigen::MatrixXd s;
   Eigen::VectorXd k = Matern52(d2, params_.signal, &s);
@@ -84,7 +85,8 @@ void GpModel::PosteriorBatch(const Eigen::MatrixXd& xs, Eigen::VectorXd* mean, E
         params_.signal);
     mean->segment(c, w).noalias() = k.transpose() * alpha_;
     llt_.matrixL().solveInPlace(k);
-    var->segment(c, w) = (params_.signal - k.colwise().squaredNorm().transpose().array()).max(kMinVariance).matrix();
+    var->segment(c, w) =
+        (params_.signal - k.colwise().squaredNorm().transpose().array()).max(kMinVariance).matrix();
   }
 }
 
