@@ -128,6 +128,26 @@ TEST(GpSearcherTest, ParallelSuggestionsAreDistinctFromEachOtherAndFromTrialsInF
   }
 }
 
+TEST(GpSearcherTest, FourParallelWorkersStillFindTheMinimum) {
+  // Each worker finishes its trial (oldest first) and asks for a new one while
+  // three others are running.
+  auto s = MakeGpSearcher({}, QuadraticSpace(), 6).value();
+  History h;
+  std::size_t next_to_finish = 0;
+  while (h.trials.size() < 40) {
+    while (h.trials.size() - next_to_finish < 4) {
+      auto p = s->Suggest(h, 1).value();
+      h.trials.push_back({p[0], TrialState::kRunning, std::nullopt});
+    }
+    Observation& o = h.trials[next_to_finish++];
+    o.state = TrialState::kCompleted;
+    o.loss = Quadratic(o.params);
+  }
+  double best = INFINITY;
+  for (std::size_t i = 0; i < next_to_finish; ++i) best = std::min(best, *h.trials[i].loss);
+  EXPECT_LT(best, 1e-4);
+}
+
 TEST(GpSearcherTest, WarmStartObservationsSkipTheInitialPhaseAndGuideTheFirstTrial) {
   const SearchSpace space = QuadraticSpace();
   History h;

@@ -15,8 +15,10 @@
 // History: completed trials and warm-start (History::prior) observations are
 // data. Failed and pruned trials (and completed ones without a finite value)
 // count as bad: they get the worst observed loss.
-// Trials in flight (and earlier suggestions of the same call, for n > 1) get a
-// constant-liar value, so parallel workers get distinct points; a proposal
+// Trials in flight (and earlier suggestions of the same call, for n > 1) are
+// added to the model with a made-up loss (`liar`): by default the model's own
+// mean there (kriging believer), which leaves the mean as it is and removes
+// the uncertainty there, so parallel workers get distinct points; a proposal
 // that decodes to params already tried or in flight is replaced by the next
 // best local optimum, else by the next Sobol point.
 //
@@ -34,7 +36,10 @@
 //   n_local       int >= 1, default 10              local searches from the best candidates
 //   max_points    int >= 16, default 256            observations the model keeps
 //   fit_restarts  int >= 0, default 2               random starts of the hyperparameter fit
-//   liar          "best" | "mean" | "worst", default "best"   value given to points in flight
+//   liar          "believer" | "best" | "mean" | "worst", default "believer"
+//                                                   loss given to points in flight: the
+//                                                   model's mean there, or a constant (the
+//                                                   best, mean or worst observed)
 //   deterministic bool, default false               fix the noise at 1e-6 (noise-free objectives)
 //   tail          number >= 0, default 2            robust z-score above which losses are
 //                                                   log-log compressed (1e300: off)

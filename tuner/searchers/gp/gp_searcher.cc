@@ -25,7 +25,7 @@ struct GpOptions {
   gp::AcquisitionOptions acquisition;
   std::size_t max_points = 256;
   int fit_restarts = 2;
-  std::string liar = "best";
+  std::string liar = "believer";
   bool deterministic = false;
   double tail = 2;
 };
@@ -38,6 +38,8 @@ struct Fitted {
   double best = 0;  // the smallest standardised loss
   Eigen::VectorXd incumbent;
   double lie = 0;  // the standardised value given to points in flight
+  // The model of the observations alone (kriging believer lies come from it).
+  std::optional<gp::GpModel> observed;
 };
 
 KernelInputs Inputs(const std::vector<Eigen::VectorXd>& xs, const std::vector<std::size_t>& idx,
@@ -134,6 +136,10 @@ class GpSearcher : public Searcher {
     } else {
       f.params = *fo.warm_start;
     }
+    if (options_.liar == "believer") {
+      auto observed = gp::GpModel::Create(f.in, f.y, f.params);
+      if (observed.ok()) f.observed = std::move(observed).value();
+    }
     return f;
   }
 
@@ -145,9 +151,12 @@ class GpSearcher : public Searcher {
     const Eigen::Index base = in.x.cols(), extra = static_cast<Eigen::Index>(data.in_flight.size());
     in.x.conservativeResize(Eigen::NoChange, base + extra);
     y.conservativeResize(base + extra);
+    double var = 0;
     for (Eigen::Index k = 0; k < extra; ++k) {
       in.x.col(base + k) = data.in_flight[static_cast<std::size_t>(k)];
       y[base + k] = f.lie;
+      if (f.observed)
+        f.observed->Posterior(data.in_flight[static_cast<std::size_t>(k)].data(), &y[base + k], &var);
     }
     auto model = gp::GpModel::Create(std::move(in), std::move(y), f.params);
     if (!model.ok()) return std::nullopt;
@@ -180,7 +189,7 @@ StatusOr<std::unique_ptr<Searcher>> MakeGpSearcher(const Options& options, const
   o.acquisition.n_local = static_cast<int>(r.Int("n_local", 10, 1, 1000));
   o.max_points = static_cast<std::size_t>(r.Int("max_points", 256, 16, 100'000));
   o.fit_restarts = static_cast<int>(r.Int("fit_restarts", 2, 0, 100));
-  o.liar = r.String("liar", "best", {"best", "mean", "worst"});
+  o.liar = r.String("liar", "believer", {"believer", "best", "mean", "worst"});
   o.deterministic = r.Bool("deterministic", false);
   o.tail = r.Double("tail", 2.0, 0.0, 1e300);
   AT_RETURN_IF_ERROR(r.Finish());
