@@ -4,7 +4,7 @@ same model, loss, optimiser and batch written in PyTorch (Debian's
 python3-torch), measured alternately in one run; prints samples/s of both and
 their ratio (target >= 1.0).
 
-    /usr/bin/python3 bench/trainer/throughput.py [--trainer PATH] [--threads 2]
+    /usr/bin/python3 bench/trainer/throughput.py [--trainer PATH] [--threads 1]
 
 The model is the trainer's SmallCnn (conv-BN-ReLU x2, pool, x2, pool, linear,
 BN, L2 norm) with an ArcFace classification layer (cos(theta + m), s), SGD
@@ -103,7 +103,10 @@ def libtorch_samples_per_s(binary, args):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--trainer")
-    ap.add_argument("--threads", type=int, default=2)
+    # One thread by default: with two OpenMP threads on a 2-core machine that
+    # others share, a busy core stalls every parallel region and the numbers
+    # say more about the load than about either implementation.
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--width", type=int, default=16)
     ap.add_argument("--embedding-size", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=256)
