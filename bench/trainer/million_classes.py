@@ -17,7 +17,7 @@ def main():
     ap.add_argument("--trainer")
     ap.add_argument("--classes", type=int, default=1_000_000)
     ap.add_argument("--nproc", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--batch-size", type=int, default=256)
     ap.add_argument("--embedding-size", type=int, default=128)
     ap.add_argument("--sample-ratio", type=float, default=1.0)
