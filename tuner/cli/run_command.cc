@@ -101,7 +101,7 @@ int RunCommand(const RunArgs& args) {
   if (!parsed.ok()) return BadInput("invalid spec " + args.spec_path + ": " + parsed.status().ToString());
   const StudySpec& spec = parsed->spec;
   if (!spec.trial) return BadInput("invalid spec: trial: is required for `autotune run`");
-  auto searcher = MakeSearcher(spec.searcher, spec.space, spec.seed);
+  auto searcher = MakeSearcher(spec.searcher, spec.space, spec.seed, spec.budget.max_parallel);
   if (!searcher.ok()) return BadInput("invalid spec: " + searcher.status().ToString());
 
   LocalProcessOptions exec_opts;

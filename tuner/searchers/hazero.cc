@@ -1,8 +1,11 @@
 #include "tuner/searchers/hazero.h"
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include "tuner/searchers/cmaes/cmaes.h"
+#include "tuner/searchers/cmaes/lq_model.h"
 #include "tuner/searchers/hazero_rounds.h"
 #include "tuner/searchers/options.h"
 
@@ -11,37 +14,126 @@ namespace {
 
 constexpr std::uint64_t kGenerationStreamTag = 0x68617a65726f2d67ULL;
 constexpr std::uint64_t kRestartStreamTag = 0x68617a65726f2d72ULL;
+// lq-CMA-ES (pycma's SurrogatePopulation default).
+constexpr double kTauTruth = 0.85;
 
 struct HazeroOptions {
   int popsize = 0;  // 0: CMA-ES default
   double sigma0 = 0.2;
+  bool surrogate = true;
+  int batch = 1;  // the fewest members a surrogate round evaluates
 };
 
-// One replay of the history: the current CMA-ES run and its restarts.
+// One replay of the history: the current CMA-ES run and its restarts. A
+// generation is sampled whole; without the surrogate it is one round, with
+// it the rounds are its batches of true evaluations (see hazero.h).
 class HazeroRounds : public rounds::RoundAlgorithm {
  public:
   HazeroRounds(const rounds::Point& start, const HazeroOptions& options, std::uint64_t seed)
       : options_(options), seed_(seed) {
     const int n = static_cast<int>(start.size());
     lambda_ = options.popsize > 0 ? options.popsize : cmaes::DefaultPopulation(n);
-    es_.emplace(Eigen::Map<const Eigen::VectorXd>(start.data(), n), options.sigma0, lambda_);
+    StartRun(Eigen::Map<const Eigen::VectorXd>(start.data(), n));
   }
 
   std::vector<rounds::Point> Ask(int round) override {
-    rounds::RoundRng rng(seed_ ^ kGenerationStreamTag, static_cast<std::uint64_t>(round));
+    if (!batch_.empty()) {  // the last batch was never told: all its trials failed
+      for (int i : batch_) state_[i] = kFailed;
+      batch_.clear();
+      if (Remaining() == 0) EndGeneration(1.0);
+    }
+    if (population_.empty()) Sample(round);
+    ChooseBatch();
     std::vector<rounds::Point> points;
-    for (int i = 0; i < lambda_; ++i) {
-      const Eigen::VectorXd x = es_->Sample(rng);
-      points.emplace_back(x.data(), x.data() + x.size());
+    for (int i : batch_) {
+      points.emplace_back(population_[i].data(), population_[i].data() + population_[i].size());
     }
     return points;
   }
 
   void Tell(int round, const std::vector<rounds::Point>& points, const std::vector<double>& losses) override {
     (void)round;
-    std::vector<Eigen::VectorXd> xs;
-    for (const auto& p : points) xs.push_back(Eigen::Map<const Eigen::VectorXd>(p.data(), p.size()));
-    es_->Tell(xs, losses);
+    for (std::size_t k = 0; k < batch_.size(); ++k) {
+      const int i = batch_[k];
+      population_[i] = Eigen::Map<const Eigen::VectorXd>(points[k].data(), points[k].size());
+      loss_[i] = losses[k];
+      state_[i] = kEvaluated;
+      if (model_) model_->Add(population_[i], losses[k]);
+    }
+    batch_.clear();
+    if (!model_) return EndGeneration(1.0);
+    model_->Fit();
+    if (warmup_) return EndGeneration(1.0);
+    const double tau = model_->KendallTau();
+    if (tau >= kTauTruth || Remaining() == 0) return EndGeneration(tau);
+    target_ += (target_ + 1) / 2;
+  }
+
+ private:
+  enum State { kPending, kEvaluated, kFailed };
+
+  void StartRun(const Eigen::VectorXd& mean) {
+    es_.emplace(mean, options_.sigma0, lambda_);
+    if (options_.surrogate) model_.emplace(static_cast<int>(mean.size()), lambda_);
+  }
+
+  void Sample(int round) {
+    rounds::RoundRng rng(seed_ ^ kGenerationStreamTag, static_cast<std::uint64_t>(round));
+    population_.clear();
+    for (int i = 0; i < lambda_; ++i) population_.push_back(es_->Sample(rng));
+    state_.assign(lambda_, kPending);
+    loss_.assign(lambda_, 0.0);
+    target_ = 1;
+  }
+
+  int Remaining() const { return static_cast<int>(std::count(state_.begin(), state_.end(), kPending)); }
+
+  // Without the surrogate, and for a run's first generation (the model has
+  // no data yet): the whole generation. Else the pending members the model
+  // ranks best, until `target_` members are evaluated.
+  void ChooseBatch() {
+    std::vector<int> pending;
+    for (int i = 0; i < lambda_; ++i) {
+      if (state_[i] == kPending) pending.push_back(i);
+    }
+    warmup_ = model_ && model_->size() == 0;
+    int count = static_cast<int>(pending.size());
+    if (model_ && !warmup_) {
+      std::vector<double> predicted(lambda_);
+      for (int i : pending) predicted[i] = model_->Eval(population_[i]);
+      std::stable_sort(pending.begin(), pending.end(),
+                       [&](int a, int b) { return predicted[a] < predicted[b]; });
+      count = std::clamp(std::max(target_ - (lambda_ - count), options_.batch), 1, count);
+    }
+    batch_.assign(pending.begin(), pending.begin() + count);
+  }
+
+  // The generation's values: the true losses when every member was
+  // evaluated, else the model's values shifted so that their minimum is the
+  // best true loss; failed members get the worst value.
+  void EndGeneration(double tau) {
+    std::vector<double> values(lambda_);
+    double best_true = INFINITY, best_model = INFINITY, worst = -INFINITY;
+    const bool modelled = model_ && Remaining() > 0;
+    for (int i = 0; i < lambda_; ++i) {
+      if (state_[i] == kEvaluated) best_true = std::min(best_true, loss_[i]);
+      if (modelled) values[i] = model_->Eval(population_[i]), best_model = std::min(best_model, values[i]);
+    }
+    for (int i = 0; i < lambda_; ++i) {
+      if (modelled) values[i] += best_true - best_model;
+      if (!modelled) values[i] = loss_[i];
+      if (state_[i] != kFailed) worst = std::max(worst, values[i]);
+    }
+    if (std::isinf(best_true)) {  // nothing evaluated: draw the generation anew
+      population_.clear();
+      return;
+    }
+    for (int i = 0; i < lambda_; ++i) {
+      if (state_[i] == kFailed) values[i] = worst;
+    }
+    es_->Tell(population_, values);
+    if (model_) model_->EndGeneration(tau);
+    population_.clear();
     if (!es_->ShouldStop()) return;
     // IPOP: restart from a uniform random point with twice the population.
     rounds::RoundRng rng(seed_ ^ kRestartStreamTag, static_cast<std::uint64_t>(++restarts_));
@@ -49,15 +141,21 @@ class HazeroRounds : public rounds::RoundAlgorithm {
     Eigen::VectorXd mean(es_->mean().size());
     for (auto& v : mean) v = uniform(rng);
     lambda_ *= 2;
-    es_.emplace(mean, options_.sigma0, lambda_);
+    StartRun(mean);
   }
 
- private:
   HazeroOptions options_;
   std::uint64_t seed_;
   int lambda_ = 0;
   int restarts_ = 0;
   std::optional<cmaes::Cmaes> es_;
+  std::optional<cmaes::LqModel> model_;
+  std::vector<Eigen::VectorXd> population_;  // the current generation; empty between generations
+  std::vector<State> state_;
+  std::vector<double> loss_;
+  std::vector<int> batch_;  // members asked in the current round
+  int target_ = 1;          // members to evaluate before the model's τ is checked
+  bool warmup_ = false;     // the current batch builds the first model
 };
 
 class HazeroSearcher : public Searcher {
@@ -79,11 +177,13 @@ class HazeroSearcher : public Searcher {
 }  // namespace
 
 StatusOr<std::unique_ptr<Searcher>> MakeHazeroSearcher(const Options& options, const SearchSpace& space,
-                                                       std::uint64_t seed) {
+                                                       std::uint64_t seed, int max_parallel) {
   OptionReader reader(options);
   HazeroOptions o;
   o.popsize = static_cast<int>(reader.Int("popsize", 0, 2, 100000));
   o.sigma0 = reader.Double("sigma0", o.sigma0, 1e-6, 2.0);
+  o.surrogate = reader.Bool("surrogate", o.surrogate);
+  o.batch = static_cast<int>(reader.Int("batch", std::max(max_parallel, 1), 1, 100000));
   AT_RETURN_IF_ERROR(reader.Finish());
   return std::unique_ptr<Searcher>(new HazeroSearcher(space, o, seed));
 }

@@ -9,9 +9,23 @@
 // all its trials have finished, failed ones with the generation's worst loss.
 // When a run converges or stalls (Cmaes::ShouldStop) the next run starts at a
 // uniform random point with sigma0 and twice the population (IPOP).
+// With `surrogate` (the default; lq-CMA-ES, Hansen 2019, cmaes/lq_model.h) a
+// run's first generation is evaluated whole as above; each later generation
+// is sampled whole but evaluated in rounds: the pending members the model
+// ranks best are evaluated until 1, 2, 3, 5, 8, ... (×1.5, rounded up) of the
+// generation are, the model is refitted after each round, and once its
+// Kendall τ against the true losses reaches 0.85 (or every member has been
+// evaluated) the generation is told to CMA-ES with the model's values
+// (shifted so that their minimum is the best true loss; the true losses
+// when all were evaluated). On smooth losses most generations then cost one
+// trial. The members of a round whose trials all failed count as the
+// generation's worst (a generation without any loss is drawn anew). A round
+// evaluates at least `batch` members (default: the study's max_parallel), so
+// parallel workers are not left idle; surrogate false hands out whole
+// generations.
 // Ints and categoricals are searched continuously and rounded by the unit-cube
-// mapping. The state is rebuilt by replaying the history generation by
-// generation; generation g's draws come from a stream of (seed, g).
+// mapping. The state is rebuilt by replaying the history round by
+// round; a generation's draws come from a stream of (seed, its first round).
 #pragma once
 
 #include <memory>
@@ -21,8 +35,10 @@
 namespace autotune {
 
 // Options: popsize (int >= 2, default 4 + ⌊3 ln d⌋), sigma0 (in (0, 2],
-// default 0.2).
+// default 0.2), surrogate (bool, default true), batch (int >= 1: the fewest
+// members a surrogate round evaluates; default `max_parallel`, the study's
+// budget.max_parallel, so parallel workers stay busy).
 StatusOr<std::unique_ptr<Searcher>> MakeHazeroSearcher(const Options& options, const SearchSpace& space,
-                                                       std::uint64_t seed);
+                                                       std::uint64_t seed, int max_parallel = 1);
 
 }  // namespace autotune

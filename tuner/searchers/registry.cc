@@ -12,14 +12,14 @@
 namespace autotune {
 
 StatusOr<std::unique_ptr<Searcher>> MakeSearcher(const AlgorithmSpec& spec, const SearchSpace& space,
-                                                 std::uint64_t seed) {
+                                                 std::uint64_t seed, int max_parallel) {
   const std::string& a = spec.algorithm;
   if (a == "grid") return MakeGridSearcher(spec.options, space, seed);
   if (a == "random") return MakeRandomSearcher(spec.options, space, seed);
   if (a == "sobol") return MakeSobolSearcher(spec.options, space, seed);
   if (a == "tpe") return MakeTpeSearcher(spec.options, space, seed);
   if (a == "gp") return MakeGpSearcher(spec.options, space, seed);
-  if (a == "hazero") return MakeHazeroSearcher(spec.options, space, seed);
+  if (a == "hazero") return MakeHazeroSearcher(spec.options, space, seed, max_parallel);
   if (a == "pshe2") return MakePshe2Searcher(spec.options, space, seed);
   // searcher-branches (keep this marker: one `if` per algorithm above it)
   return Status::InvalidArgument(

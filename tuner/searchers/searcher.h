@@ -55,8 +55,10 @@ class Searcher {
 
 // Builds the searcher named by spec.algorithm ("grid", "random", "sobol", "gp",
 // "tpe", "hazero", "pshe2"). Unknown algorithms and options are errors naming
-// "searcher.algorithm" or "searcher.<option>".
+// "searcher.algorithm" or "searcher.<option>". `max_parallel` is the study's
+// budget.max_parallel: searchers that hand out fixed rounds (hazero) size
+// them to keep that many workers busy.
 StatusOr<std::unique_ptr<Searcher>> MakeSearcher(const AlgorithmSpec& spec, const SearchSpace& space,
-                                                 std::uint64_t seed);
+                                                 std::uint64_t seed, int max_parallel = 1);
 
 }  // namespace autotune

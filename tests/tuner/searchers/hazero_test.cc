@@ -1,13 +1,16 @@
 // HAZero (CMA-ES by generations): constants, generation bookkeeping, replay
-// from history, failed trials, restarts, bounds and quality.
+// from history, failed trials, restarts, bounds and quality; the lq-CMA-ES
+// surrogate (its model and its rounds).
 #include "tuner/searchers/hazero.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
 #include "tuner/searchers/cmaes/cmaes.h"
+#include "tuner/searchers/cmaes/lq_model.h"
 #include "tuner/searchers/hazero_rounds.h"
 
 namespace autotune {
@@ -83,7 +86,7 @@ TEST(CmaesTest, ConstantsFollowHansen) {
 }
 
 TEST(HazeroTest, SuggestsOneGenerationAtATimeAndWaitsForIt) {
-  auto hz = Make(Floats2D(), 1);
+  auto hz = Make(Floats2D(), 1, {{"surrogate", false}});
   History h;
   auto first = hz->Suggest(h, 4);
   ASSERT_EQ(first->size(), 4u);  // at most n
@@ -151,7 +154,7 @@ TEST(HazeroTest, RestartsWithDoubledPopulationWhenConverged) {
   // A flat loss: TolFun fires once 10 + ceil(30 * 2 / 6) = 20 generations
   // have passed, and the next run has 12 points per generation.
   std::vector<int> sizes;
-  auto hz = Make(Floats2D(), 6);
+  auto hz = Make(Floats2D(), 6, {{"surrogate", false}});
   RunByGenerations(
       *hz, 20 * 6 + 12, [](const Params&) { return 1.0; }, &sizes);
   ASSERT_EQ(sizes.size(), 21u);
@@ -189,6 +192,93 @@ TEST(HazeroTest, FindsTheOptimumOfA2DQuadratic) {
   }
 }
 
+TEST(LqModelTest, FitsAQuadraticExactlyOnceItHasTheData) {
+  // 2-D: the full quadratic has 6 coefficients and is used from 9 points on.
+  auto f = [](const Eigen::Vector2d& x) {
+    return 1.0 + x[0] - 2 * x[1] + 3 * x[0] * x[0] + x[1] * x[1] + 0.5 * x[0] * x[1];
+  };
+  cmaes::LqModel model(2, 6);
+  for (int i = 0; i < 12; ++i) {
+    const Eigen::Vector2d x(std::sin(1.3 * i), std::cos(0.7 * i + 0.2));
+    model.Add(x, f(x));
+  }
+  model.Fit();
+  EXPECT_EQ(model.size(), 12);
+  const Eigen::Vector2d probe(0.3, -0.4);
+  EXPECT_NEAR(model.Eval(probe), f(probe), 1e-9);
+  EXPECT_NEAR(model.KendallTau(), 1.0, 1e-12);
+  // The archive keeps at most max(3 lambda, 1.5 * 6) = 18 points, the best.
+  model.EndGeneration(1.0);
+  for (int i = 0; i < 10; ++i) model.Add(Eigen::Vector2d(0.1 * i, 0.0), 100.0 + i);
+  EXPECT_EQ(model.size(), 18);
+}
+
+TEST(LqModelTest, KendallTauB) {
+  EXPECT_DOUBLE_EQ(cmaes::KendallTauB({1, 2, 3, 4}, {10, 20, 30, 40}), 1.0);
+  EXPECT_DOUBLE_EQ(cmaes::KendallTauB({1, 2, 3, 4}, {40, 30, 20, 10}), -1.0);
+  EXPECT_DOUBLE_EQ(cmaes::KendallTauB({1, 2, 3}, {1, 3, 2}), 1.0 / 3.0);
+  EXPECT_DOUBLE_EQ(cmaes::KendallTauB({1, 1, 1}, {1, 2, 3}), 0.0);  // undefined
+  EXPECT_NEAR(cmaes::KendallTauB({1, 2, 2, 3}, {1, 2, 3, 4}), 5.0 / std::sqrt(30.0), 1e-12);
+}
+
+TEST(HazeroTest, SurrogateEvaluatesOnlyWhatTheModelCannotRank) {
+  // The first generation is evaluated whole; on a quadratic the model ranks
+  // later generations correctly, so most of them cost a single trial.
+  std::vector<int> sizes;
+  auto hz = Make(Floats2D(), 9);
+  History h = RunByGenerations(*hz, 60, Quadratic, &sizes);
+  ASSERT_GE(sizes.size(), 2u);
+  EXPECT_EQ(sizes[0], 6);
+  EXPECT_GT(std::count(sizes.begin(), sizes.end(), 1), 20);
+  double best = INFINITY;
+  for (const auto& t : h.trials) best = std::min(best, *t.loss);
+  EXPECT_LT(best, 1e-6);
+  // Without it, every generation is 6 trials.
+  sizes.clear();
+  auto plain = Make(Floats2D(), 9, {{"surrogate", false}});
+  RunByGenerations(*plain, 60, Quadratic, &sizes);
+  for (int s : sizes) EXPECT_EQ(s, 6);
+}
+
+TEST(HazeroTest, SurrogateRoundsKeepMaxParallelWorkersBusy) {
+  // Every round after the first generation holds at least `batch` members
+  // (or what is left of its generation); by default batch is max_parallel.
+  for (bool from_max_parallel : {false, true}) {
+    std::vector<int> sizes;
+    auto s = from_max_parallel ? MakeHazeroSearcher({}, Floats2D(), 9, 3)
+                               : MakeHazeroSearcher({{"batch", std::int64_t{3}}}, Floats2D(), 9);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    RunByGenerations(**s, 60, Quadratic, &sizes);
+    ASSERT_GE(sizes.size(), 4u);
+    EXPECT_EQ(sizes[0], 6);
+    for (std::size_t i = 1; i < sizes.size(); ++i) EXPECT_EQ(sizes[i], 3) << from_max_parallel;
+  }
+}
+
+TEST(HazeroTest, SurrogateMovesOnWhenATrialFails) {
+  auto hz = Make(Floats2D(), 10);
+  History h = RunByGenerations(*hz, 6, Quadratic);
+  auto one = hz->Suggest(h, 100);
+  ASSERT_EQ(one->size(), 1u);
+  // The single trial of this round fails: the next round asks for another
+  // member of the generation instead of repeating it.
+  h.trials.push_back({one->at(0), TrialState::kFailed, std::nullopt});
+  auto next = hz->Suggest(h, 100);
+  ASSERT_FALSE(next->empty());
+  EXPECT_NE(next->at(0), one->at(0));
+  // And the study goes on to find the optimum.
+  for (int i = 0; i < 80; ++i) {
+    auto p = hz->Suggest(h, 1);
+    ASSERT_EQ(p->size(), 1u);
+    h.trials.push_back({p->at(0), TrialState::kCompleted, Quadratic(p->at(0))});
+  }
+  double best = INFINITY;
+  for (const auto& t : h.trials) {
+    if (t.loss) best = std::min(best, *t.loss);
+  }
+  EXPECT_LT(best, 1e-4);
+}
+
 TEST(HazeroTest, RejectsUnknownAndOutOfRangeOptions) {
   auto bad = MakeHazeroSearcher({{"population", std::int64_t{8}}}, Floats2D(), 0);
   ASSERT_FALSE(bad.ok());
@@ -199,6 +289,12 @@ TEST(HazeroTest, RejectsUnknownAndOutOfRangeOptions) {
   auto sigma = MakeHazeroSearcher({{"sigma0", 0.0}}, Floats2D(), 0);
   ASSERT_FALSE(sigma.ok());
   EXPECT_EQ(sigma.status().field(), "searcher.sigma0");
+  auto surrogate = MakeHazeroSearcher({{"surrogate", std::int64_t{2}}}, Floats2D(), 0);
+  ASSERT_FALSE(surrogate.ok());
+  EXPECT_EQ(surrogate.status().field(), "searcher.surrogate");
+  auto batch = MakeHazeroSearcher({{"batch", std::int64_t{0}}}, Floats2D(), 0);
+  ASSERT_FALSE(batch.ok());
+  EXPECT_EQ(batch.status().field(), "searcher.batch");
   auto ok = MakeHazeroSearcher({{"popsize", std::int64_t{10}}}, Floats2D(), 0);
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ((*ok)->Suggest(History{}, 100)->size(), 10u);
