@@ -9,6 +9,7 @@
 
 #include "tuner/searchers/random.h"
 #include "tuner/searchers/searcher.h"
+#include "tuner/searchers/sobol.h"
 #include "tuner/searchers/tpe/parzen.h"
 
 namespace autotune {
@@ -106,29 +107,60 @@ TEST(TpeParzenTest, OneObservationKernelHasClippedNeighbourBandwidthBesideThePri
   // One observation at 0.3: its sorted neighbours are 0 and the prior's 0.5;
   // as the lowest point it takes its inner gap 0.2, clipped up to
   // 1 / (1 + 2 kernels) = 1/3. The prior kernel is N(0.5, 1). Equal weights.
-  tpe::ParzenEstimator pe({tpe::DimModel{}}, {{0.3}}, {1.0}, 1.0, false, 1);
+  tpe::ParzenEstimator pe({tpe::DimModel{}}, {{0.3}}, {1.0}, 1.0, false);
   for (double x : {0.0, 0.3, 0.9}) {
     const double expected = 0.5 * TruncatedNormalPdf(x, 0.3, 1.0 / 3) + 0.5 * TruncatedNormalPdf(x, 0.5, 1.0);
     EXPECT_NEAR(pe.LogPdf({x}), std::log(expected), 1e-12) << x;
   }
 }
 
-TEST(TpeParzenTest, MultivariateBandwidthFollowsScottsRule) {
-  // 4 observations in d = 2: sigma = 0.2 * 4^(-1/6) = 0.1587, below the floor
-  // 1 / min(100, 1 + 5 kernels) = 1/6, so every observation kernel gets 1/6.
-  tpe::ParzenEstimator pe({tpe::DimModel{}, tpe::DimModel{}}, {{0.1, 0.2, 0.3, 0.4}, {0.5, 0.5, 0.5, 0.5}},
-                          {1, 1, 1, 1}, 1.0, true, 2);
-  const double s = 1.0 / 6;
+TEST(TpeParzenTest, JointKernelsUseEachDimensionsNeighbourGaps) {
+  // 3 observations in d = 2, 4 kernels (floor 1 / (1 + 4)). x: 0.1, 0.2, 0.7
+  // with the prior's 0.5 sorted in: 0.1 takes its inner gap 0.1, 0.2 the
+  // larger of 0.1 and 0.3, 0.7 (the highest) its inner gap 0.2; clipped up
+  // to 0.2, 0.3, 0.2. y: 0.5, 0.5, 0.9: gaps 0, 0 (both clipped to 0.2) and
+  // 0.4 (the highest: its inner gap).
+  tpe::ParzenEstimator pe({tpe::DimModel{}, tpe::DimModel{}}, {{0.1, 0.2, 0.7}, {0.5, 0.5, 0.9}}, {1, 1, 1},
+                          1.0, false);
+  const double sx[3] = {0.2, 0.3, 0.2}, sy[3] = {0.2, 0.2, 0.4}, mx[3] = {0.1, 0.2, 0.7},
+               my[3] = {0.5, 0.5, 0.9};
   const std::vector<double> x = {0.25, 0.6};
-  double expected = 0.2 * TruncatedNormalPdf(x[0], 0.5, 1) * TruncatedNormalPdf(x[1], 0.5, 1);
-  for (double mu : {0.1, 0.2, 0.3, 0.4}) {
-    expected += 0.2 * TruncatedNormalPdf(x[0], mu, s) * TruncatedNormalPdf(x[1], 0.5, s);
+  double expected = 0.25 * TruncatedNormalPdf(x[0], 0.5, 1) * TruncatedNormalPdf(x[1], 0.5, 1);
+  for (int k = 0; k < 3; ++k) {
+    expected += 0.25 * TruncatedNormalPdf(x[0], mx[k], sx[k]) * TruncatedNormalPdf(x[1], my[k], sy[k]);
   }
   EXPECT_NEAR(pe.LogPdf(x), std::log(expected), 1e-12);
 }
 
+TEST(TpeParzenTest, BandwidthWeightedScoringMultipliesEachKernelBySigma) {
+  // Optuna 3.1's scoring: kernel k's continuous density factor times sigma_k.
+  tpe::ParzenEstimator pe({tpe::DimModel{}}, {{0.3}}, {1.0}, 1.0, true);
+  for (double x : {0.0, 0.3, 0.9}) {
+    const double s = 1.0 / 3;
+    const double expected =
+        0.5 * s * TruncatedNormalPdf(x, 0.3, s) + 0.5 * 1.0 * TruncatedNormalPdf(x, 0.5, 1.0);
+    EXPECT_NEAR(pe.LogPdf({x}), std::log(expected), 1e-12) << x;
+  }
+}
+
+TEST(TpeParzenTest, JointSamplesRecombineCoordinatesOfDifferentKernels) {
+  // Two tight clusters at (0.1, 0.1) and (0.9, 0.9): each coordinate picks
+  // its own kernel, so mixed points such as (0.1, 0.9) are drawn too.
+  std::vector<double> lo(20, 0.1), hi(20, 0.9);
+  std::vector<double> col = lo;
+  col.insert(col.end(), hi.begin(), hi.end());
+  tpe::ParzenEstimator pe({tpe::DimModel{}, tpe::DimModel{}}, {col, col}, std::vector<double>(40, 1.0), 1.0,
+                          false);
+  std::mt19937_64 rng(1);
+  int mixed = 0;
+  for (const auto& x : pe.Sample(rng, 400)) {
+    if ((x[0] < 0.3 && x[1] > 0.7) || (x[0] > 0.7 && x[1] < 0.3)) ++mixed;
+  }
+  EXPECT_GT(mixed, 100);  // about half of the ~95% drawn from observation kernels
+}
+
 TEST(TpeParzenTest, DensityIntegratesToOneAndIntegerMassesSumToOne) {
-  tpe::ParzenEstimator cont({tpe::DimModel{}}, {{0.05, 0.5, 0.52, 0.97}}, {1, 1, 1, 1}, 1.0, false, 1);
+  tpe::ParzenEstimator cont({tpe::DimModel{}}, {{0.05, 0.5, 0.52, 0.97}}, {1, 1, 1, 1}, 1.0, false);
   double integral = 0;
   const int steps = 20000;
   for (int i = 0; i < steps; ++i) integral += std::exp(cont.LogPdf({(i + 0.5) / steps})) / steps;
@@ -137,7 +169,7 @@ TEST(TpeParzenTest, DensityIntegratesToOneAndIntegerMassesSumToOne) {
   tpe::DimModel ints;
   ints.kind = tpe::DimModel::Kind::kInteger;
   ints.ints = IntDist{1, 12, false, {}};
-  tpe::ParzenEstimator disc({ints}, {{(2 + 0.5) / 12, (7 + 0.5) / 12}}, {1, 1}, 1.0, false, 1);
+  tpe::ParzenEstimator disc({ints}, {{(2 + 0.5) / 12, (7 + 0.5) / 12}}, {1, 1}, 1.0, false);
   double mass = 0;
   for (int v = 0; v < 12; ++v) mass += std::exp(disc.LogPdf({(v + 0.5) / 12}));
   EXPECT_NEAR(mass, 1.0, 1e-9);
@@ -149,20 +181,25 @@ TEST(TpeParzenTest, CategoricalKernelsFavourObservedChoices) {
   cat.choices = 3;
   // Two observations of choice 1; 3 kernels: each puts 1/3 on every choice, +1
   // on its own; the prior kernel is uniform.
-  tpe::ParzenEstimator pe({cat}, {{1.5 / 3, 1.5 / 3}}, {1, 1}, 1.0, false, 1);
+  tpe::ParzenEstimator pe({cat}, {{1.5 / 3, 1.5 / 3}}, {1, 1}, 1.0, false);
   const double own = (1 + 1.0 / 3) / 2, other = (1.0 / 3) / 2;
   EXPECT_NEAR(std::exp(pe.LogPdf({1.5 / 3})), (2 * own + 1.0 / 3) / 3, 1e-12);
   EXPECT_NEAR(std::exp(pe.LogPdf({0.5 / 3})), (2 * other + 1.0 / 3) / 3, 1e-12);
 }
 
-TEST(TpeSearcherTest, StartupTrialsAreTheRandomSearchersDraws) {
+TEST(TpeSearcherTest, StartupTrialsAreSobolPointsOrTheRandomSearchersDraws) {
   const SearchSpace space = MixedSpace();
+  const SobolSequence sobol(space.dims(), 7);
   auto tpe = Make(space, 7);
   History h = RunSequential(*tpe, 10, MixedLoss);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(h.trials[i].params, space.Decode(sobol.Point(i)));
+  EXPECT_NE(tpe->Suggest(h, 1)->at(0), space.Decode(sobol.Point(10)));
+
+  auto random = Make(space, 7, {{"startup", std::string("random")}});
+  h = RunSequential(*random, 10, MixedLoss);
   for (int i = 0; i < 10; ++i)
     EXPECT_EQ(h.trials[i].params, space.Decode(RandomUnitPoint(space.dims(), 7, i)));
-  auto next = tpe->Suggest(h, 1);
-  EXPECT_NE(next->at(0), space.Decode(RandomUnitPoint(space.dims(), 7, 10)));
+  EXPECT_NE(random->Suggest(h, 1)->at(0), space.Decode(RandomUnitPoint(space.dims(), 7, 10)));
 }
 
 TEST(TpeSearcherTest, SameSeedSameSuggestionsAndStateRebuiltFromHistory) {
@@ -207,8 +244,12 @@ TEST(TpeSearcherTest, FindsTheOptimumOfA2DQuadratic) {
   for (std::uint64_t seed : {0, 1, 2}) {
     auto tpe = Make(Floats2D(), seed);
     EXPECT_LT(Best(RunSequential(*tpe, 100, Quadratic)), 0.05) << "seed " << seed;
-    auto multi = Make(Floats2D(), seed, {{"multivariate", true}});
-    EXPECT_LT(Best(RunSequential(*multi, 100, Quadratic)), 0.05) << "multivariate seed " << seed;
+    auto independent = Make(Floats2D(), seed, {{"multivariate", false}});
+    EXPECT_LT(Best(RunSequential(*independent, 100, Quadratic)), 0.05) << "independent seed " << seed;
+    auto optuna =
+        Make(Floats2D(), seed,
+             {{"multivariate", false}, {"bandwidth_weighted", false}, {"startup", std::string("random")}});
+    EXPECT_LT(Best(RunSequential(*optuna, 100, Quadratic)), 0.05) << "exact-density seed " << seed;
   }
 }
 
@@ -234,9 +275,9 @@ TEST(TpeSearcherTest, WarmStartObservationsCountAsCompletedHistory) {
   auto tpe = Make(space, 1);
   auto p = tpe->Suggest(warm, 1);
   // Past n_startup observations the first trial already comes from the model.
-  EXPECT_NE(p->at(0), space.Decode(RandomUnitPoint(space.dims(), 1, 0)));
+  EXPECT_NE(p->at(0), space.Decode(SobolSequence(space.dims(), 1).Point(0)));
   History cold;
-  EXPECT_EQ(tpe->Suggest(cold, 1)->at(0), space.Decode(RandomUnitPoint(space.dims(), 1, 0)));
+  EXPECT_EQ(tpe->Suggest(cold, 1)->at(0), space.Decode(SobolSequence(space.dims(), 1).Point(0)));
   // ...and it is drawn near the warm start's good region.
   EXPECT_LT(Quadratic(p->at(0)), 5.0);
 }
@@ -251,10 +292,15 @@ TEST(TpeSearcherTest, RejectsUnknownAndOutOfRangeOptions) {
   auto wrong_type = MakeTpeSearcher({{"multivariate", std::int64_t{1}}}, Floats2D(), 0);
   ASSERT_FALSE(wrong_type.ok());
   EXPECT_EQ(wrong_type.status().field(), "searcher.multivariate");
+  auto startup = MakeTpeSearcher({{"startup", std::string("halton")}}, Floats2D(), 0);
+  ASSERT_FALSE(startup.ok());
+  EXPECT_EQ(startup.status().field(), "searcher.startup");
   EXPECT_TRUE(MakeTpeSearcher({{"n_startup", std::int64_t{3}},
                                {"n_ei_candidates", std::int64_t{50}},
                                {"prior_weight", 2.0},
-                               {"multivariate", true}},
+                               {"multivariate", true},
+                               {"bandwidth_weighted", false},
+                               {"startup", std::string("random")}},
                               Floats2D(), 0)
                   .ok());
 }

@@ -101,8 +101,8 @@ std::size_t DefaultGamma(std::size_t n) {
 }
 
 ParzenEstimator::ParzenEstimator(std::vector<DimModel> dims, const std::vector<std::vector<double>>& columns,
-                                 const std::vector<double>& weights, double prior_weight, bool multivariate,
-                                 std::size_t space_dims)
+                                 const std::vector<double>& weights, double prior_weight,
+                                 bool bandwidth_weighted)
     : dims_(std::move(dims)), numeric_(dims_.size()), cats_(dims_.size()), log_cats_(dims_.size()) {
   const std::size_t n = weights.size();
   const std::size_t kernels = n + 1;  // the prior kernel is last
@@ -136,13 +136,7 @@ ParzenEstimator::ParzenEstimator(std::vector<DimModel> dims, const std::vector<s
     }
     NumericKernels& nk = numeric_[d];
     nk.mu.assign(col.begin(), col.begin() + static_cast<std::ptrdiff_t>(n));
-    if (multivariate) {
-      const double s = 0.2 * std::pow(static_cast<double>(std::max<std::size_t>(n, 1)),
-                                      -1.0 / (static_cast<double>(space_dims) + 4.0));
-      nk.sigma.assign(n, s);
-    } else {
-      nk.sigma = NeighbourGaps(nk.mu);
-    }
+    nk.sigma = NeighbourGaps(nk.mu);
     const double min_sigma = 1.0 / std::min(100.0, 1.0 + static_cast<double>(kernels));
     for (double& s : nk.sigma) s = std::clamp(s, min_sigma, 1.0);
     nk.mu.push_back(0.5);
@@ -151,7 +145,8 @@ ParzenEstimator::ParzenEstimator(std::vector<DimModel> dims, const std::vector<s
       const double z = NormalMass(-nk.mu[j] / nk.sigma[j], (1.0 - nk.mu[j]) / nk.sigma[j]);
       nk.inv_sigma.push_back(1.0 / nk.sigma[j]);
       nk.log_z.push_back(std::log(z));
-      nk.log_norm.push_back(-std::log(nk.sigma[j]) - kHalfLog2Pi - nk.log_z.back());
+      const double log_sigma = bandwidth_weighted ? 0.0 : std::log(nk.sigma[j]);
+      nk.log_norm.push_back(-log_sigma - kHalfLog2Pi - nk.log_z.back());
     }
   }
 }
@@ -161,11 +156,10 @@ std::vector<std::vector<double>> ParzenEstimator::Sample(std::mt19937_64& rng, i
   std::normal_distribution<double> normal(0.0, 1.0);
   std::vector<std::vector<double>> out(count, std::vector<double>(dims_.size()));
   for (auto& x : out) {
-    const double pick = uniform(rng);
-    const auto k = static_cast<std::size_t>(std::upper_bound(cumulative_.begin(), cumulative_.end(), pick) -
-                                            cumulative_.begin());
-    const std::size_t kernel = std::min(k, cumulative_.size() - 1);
     for (std::size_t d = 0; d < dims_.size(); ++d) {
+      const auto k = static_cast<std::size_t>(
+          std::upper_bound(cumulative_.begin(), cumulative_.end(), uniform(rng)) - cumulative_.begin());
+      const std::size_t kernel = std::min(k, cumulative_.size() - 1);
       if (dims_[d].kind == DimModel::Kind::kCategorical) {
         const auto& probs = cats_[d][kernel];
         double r = uniform(rng), acc = 0;

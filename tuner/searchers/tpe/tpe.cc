@@ -8,6 +8,7 @@
 #include "tuner/core/rng.h"
 #include "tuner/searchers/options.h"
 #include "tuner/searchers/random.h"
+#include "tuner/searchers/sobol.h"
 #include "tuner/searchers/tpe/parzen.h"
 
 namespace autotune {
@@ -24,7 +25,9 @@ struct TpeOptions {
   std::int64_t n_startup = 10;
   std::int64_t n_ei_candidates = 24;
   double prior_weight = 1.0;
-  bool multivariate = false;
+  bool multivariate = true;
+  bool bandwidth_weighted = true;
+  bool sobol_startup = true;
 };
 
 // One observation in chronological order (warm-start first, then trials).
@@ -37,7 +40,7 @@ struct Entry {
 class TpeSearcher : public Searcher {
  public:
   TpeSearcher(SearchSpace space, TpeOptions options, std::uint64_t seed)
-      : space_(std::move(space)), options_(options), seed_(seed) {
+      : space_(std::move(space)), options_(options), seed_(seed), startup_(space_.dims(), seed) {
     for (std::size_t i = 0; i < space_.dims(); ++i) dims_.push_back(tpe::ModelOf(space_, i));
   }
 
@@ -66,7 +69,7 @@ class TpeSearcher : public Searcher {
       const std::uint64_t number = history.trials.size() + static_cast<std::uint64_t>(k);
       std::vector<double> u;
       if (finished < static_cast<std::size_t>(options_.n_startup)) {
-        u = RandomUnitPoint(space_.dims(), seed_, number);
+        u = options_.sobol_startup ? startup_.Point(number) : RandomUnitPoint(space_.dims(), seed_, number);
       } else {
         auto rng = StreamRng(seed_ ^ kCandidateStreamTag, number);
         u = SampleModel(entries, rng);
@@ -109,7 +112,7 @@ class TpeSearcher : public Searcher {
       columns.push_back(std::move(col));
     }
     return ParzenEstimator(std::move(models), columns, tpe::DefaultWeights(group.size()),
-                           options_.prior_weight, options_.multivariate, space_.dims());
+                           options_.prior_weight, options_.bandwidth_weighted);
   }
 
   // The best of n_ei_candidates draws from l over `dims`, by log l - log g.
@@ -144,6 +147,7 @@ class TpeSearcher : public Searcher {
   SearchSpace space_;
   TpeOptions options_;
   std::uint64_t seed_;
+  SobolSequence startup_;
   std::vector<DimModel> dims_;
 };
 
@@ -157,6 +161,8 @@ StatusOr<std::unique_ptr<Searcher>> MakeTpeSearcher(const Options& options, cons
   o.n_ei_candidates = reader.Int("n_ei_candidates", o.n_ei_candidates, 1, 100000);
   o.prior_weight = reader.Double("prior_weight", o.prior_weight, 1e-6, 1e6);
   o.multivariate = reader.Bool("multivariate", o.multivariate);
+  o.bandwidth_weighted = reader.Bool("bandwidth_weighted", o.bandwidth_weighted);
+  o.sobol_startup = reader.String("startup", "sobol", {"sobol", "random"}) == "sobol";
   AT_RETURN_IF_ERROR(reader.Finish());
   return std::unique_ptr<Searcher>(new TpeSearcher(space, o, seed));
 }
