@@ -4,8 +4,11 @@
 // (/work/shared/bench/REFERENCE.md), then the seconds each Suggest call takes
 // with 100 and 1,000 completed trials of history in 6-D.
 //
-//   search_quality [--algorithms gp,tpe:multivariate=true] [--functions branin]
-//                  [--seeds 10] [--trials 100] [--no-timing]
+//   search_quality [--algorithms gp,tpe:multivariate=false] [--functions branin,extra]
+//                  [--seeds 10] [--trials 100] [--no-timing] [--quartiles]
+//
+// `extra` adds six functions without Optuna figures here (bench/extra_functions.h;
+// bench/optuna_reference.py measures Optuna on all of them).
 //
 // An algorithm may carry options after a colon: name:opt=value:opt=value.
 // Algorithms the registry does not know are reported as "unknown" and skipped.
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "bench/extra_functions.h"
 #include "bench/functions.h"
 #include "tuner/searchers/random.h"
 #include "tuner/searchers/searcher.h"
@@ -75,12 +79,7 @@ AlgorithmSpec ParseAlgorithm(const std::string& text) {
 std::string OptunaCounterpart(const AlgorithmSpec& spec) {
   if (spec.algorithm == "random") return "random";
   if (spec.algorithm == "hazero") return "cmaes";
-  if (spec.algorithm == "tpe") {
-    auto it = spec.options.find("multivariate");
-    bool multi =
-        it != spec.options.end() && std::holds_alternative<bool>(it->second) && std::get<bool>(it->second);
-    return multi ? "tpe_multivariate" : "tpe";
-  }
+  if (spec.algorithm == "tpe") return "tpe";  // Optuna's default TPESampler is the bar, whatever our options
   return "";
 }
 
@@ -94,6 +93,12 @@ std::string Fmt(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g", v);
   return buf;
+}
+
+// "[q1 q3]": the lower and upper quartiles (nearest rank).
+std::string Quartiles(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return "[" + Fmt(v[v.size() / 4]) + " " + Fmt(v[(3 * v.size()) / 4]) + "]";
 }
 
 // Runs one seed sequentially; fills regret[c] for each checkpoint reached.
@@ -146,20 +151,30 @@ int Main(int argc, char** argv) {
   CLI::App app{"Median regret of autotune's searchers on branin and hartmann6, beside Optuna's"};
   std::string algorithms = "random,sobol,gp,tpe,hazero,pshe2", functions = "branin,hartmann6";
   int seeds = 10, trials = 100;
-  bool no_timing = false;
+  bool no_timing = false, quartiles = false;
   app.add_option("--algorithms", algorithms, "comma-separated; options as name:opt=value");
-  app.add_option("--functions", functions, "comma-separated: branin, hartmann6");
+  app.add_option(
+      "--functions", functions,
+      "comma-separated: branin, hartmann6, rosenbrock4, styblinski4, levy5, ackley3, camel, finetune; "
+      "extra: the last six");
   app.add_option("--seeds", seeds, "seeds per (algorithm, function)")->check(CLI::PositiveNumber);
   app.add_option("--trials", trials, "trials per run")->check(CLI::PositiveNumber);
   app.add_flag("--no-timing", no_timing, "skip the seconds-per-suggestion table");
+  app.add_flag("--quartiles", quartiles, "print each median's quartiles as [q1 q3] beside it");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<AlgorithmSpec> specs;
   for (const auto& a : Split(algorithms, ',')) specs.push_back(ParseAlgorithm(a));
   std::vector<BenchFunction> funcs;
+  std::vector<BenchFunction> known_functions = AllFunctions();
+  for (auto& f : ExtraFunctions()) known_functions.push_back(std::move(f));
   for (const auto& name : Split(functions, ',')) {
+    if (name == "extra") {
+      for (auto& f : ExtraFunctions()) funcs.push_back(std::move(f));
+      continue;
+    }
     bool found = false;
-    for (auto& f : AllFunctions()) {
+    for (auto& f : known_functions) {
       if (f.name == name) funcs.push_back(f), found = true;
     }
     if (!found) return std::fprintf(stderr, "unknown function '%s'\n", name.c_str()), 2;
@@ -198,6 +213,7 @@ int Main(int argc, char** argv) {
       }();
       for (const auto& values : per_checkpoint) {
         row += " | " + (values.empty() || !failure.empty() ? std::string("-") : Fmt(Median(values)));
+        if (quartiles && !values.empty() && failure.empty()) row += " " + Quartiles(values);
       }
       std::printf("%s |%s\n", row.c_str(), failure.empty() ? "" : (" failed: " + failure).c_str());
       std::fflush(stdout);
