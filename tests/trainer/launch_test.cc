@@ -67,13 +67,19 @@ TEST(Launcher, ARankKilledByASignalIsReportedAndTheResultIsNonZero) {
 }
 
 TEST(Launcher, RanksIgnoringSigtermAreKilledAfterTheGracePeriod) {
+  // Rank 1 fails only once rank 0 has set its trap: otherwise a SIGTERM that
+  // reaches rank 0 before the trap kills it and no SIGKILL is needed.
+  const fs::path ready = fs::temp_directory_path() / ("launch_trap_" + std::to_string(::getpid()));
+  fs::remove(ready);
   std::ostringstream log;
   const auto start = Clock::now();
   const int code = LaunchLocalRanks(
-      Shell(
-          "trap '' TERM; if [ $AUTOTUNE_TRAINER_RANK = 1 ]; then exit 5; fi; while true; do sleep 0.05; done",
-          2),
+      Shell("trap '' TERM; if [ $AUTOTUNE_TRAINER_RANK = 1 ]; then while [ ! -e " + ready.string() +
+                " ]; do sleep 0.01; done; exit 5; fi; touch " + ready.string() +
+                "; while true; do sleep 0.05; done",
+            2),
       log);
+  fs::remove(ready);
   EXPECT_EQ(code, 5);
   EXPECT_LT(Seconds(start), 10);
   EXPECT_NE(log.str().find("SIGKILL"), std::string::npos) << log.str();
