@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <string>
 
 #include "tuner/searchers/cmaes/cmaes.h"
 #include "tuner/searchers/cmaes/lq_model.h"
@@ -280,21 +281,16 @@ TEST(HazeroTest, SurrogateMovesOnWhenATrialFails) {
 }
 
 TEST(HazeroTest, RejectsUnknownAndOutOfRangeOptions) {
-  auto bad = MakeHazeroSearcher({{"population", std::int64_t{8}}}, Floats2D(), 0);
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().field(), "searcher.population");
-  auto small = MakeHazeroSearcher({{"popsize", std::int64_t{1}}}, Floats2D(), 0);
-  ASSERT_FALSE(small.ok());
-  EXPECT_EQ(small.status().field(), "searcher.popsize");
-  auto sigma = MakeHazeroSearcher({{"sigma0", 0.0}}, Floats2D(), 0);
-  ASSERT_FALSE(sigma.ok());
-  EXPECT_EQ(sigma.status().field(), "searcher.sigma0");
-  auto surrogate = MakeHazeroSearcher({{"surrogate", std::int64_t{2}}}, Floats2D(), 0);
-  ASSERT_FALSE(surrogate.ok());
-  EXPECT_EQ(surrogate.status().field(), "searcher.surrogate");
-  auto batch = MakeHazeroSearcher({{"batch", std::int64_t{0}}}, Floats2D(), 0);
-  ASSERT_FALSE(batch.ok());
-  EXPECT_EQ(batch.status().field(), "searcher.batch");
+  // Each bad option is refused naming its field.
+  const Options bad = {
+      {"population", std::int64_t{8}}, {"popsize", std::int64_t{1}}, {"sigma0", 0.0},
+      {"surrogate", std::int64_t{2}},  {"batch", std::int64_t{0}},
+  };
+  for (const auto& [name, value] : bad) {
+    auto made = MakeHazeroSearcher({{name, value}}, Floats2D(), 0);
+    ASSERT_FALSE(made.ok()) << name;
+    EXPECT_EQ(made.status().field(), "searcher." + name);
+  }
   auto ok = MakeHazeroSearcher({{"popsize", std::int64_t{10}}}, Floats2D(), 0);
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ((*ok)->Suggest(History{}, 100)->size(), 10u);
