@@ -33,6 +33,11 @@ EventText SegmentStarted(int number, std::int64_t segment_id, std::int64_t step_
                                  Range(step_begin, step_end) + " attempt " + std::to_string(attempt)};
 }
 
+EventText TrialExploited(int number, int source_number, std::int64_t step, const Params& params) {
+  return {"trial.exploited", TrialName(number) + " continues from " + TrialName(source_number) + " at step " +
+                                 std::to_string(step) + " with " + ToString(params)};
+}
+
 EventText SegmentFinished(int number, std::int64_t segment_id, SegmentState state, int exit_code,
                           const std::string& error) {
   std::string detail = TrialName(number) + " segment " + std::to_string(segment_id) + " " + ToString(state);

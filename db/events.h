@@ -8,6 +8,9 @@
 //                                         (when the trial's state changes)
 //   segment.started                       StartSegment
 //   segment.<completed|failed|cancelled>  FinishSegment, RecoverInterrupted
+//   trial.exploited                       FinishSegment, UpdateTrial (a PBT exploit)
+//   anything else                         Store::AddEvent (the coordinator's own,
+//                                         e.g. scheduler.promoted)
 #pragma once
 
 #include <cstdint>
@@ -29,6 +32,7 @@ EventText TrialCreated(int number, const Params& params);
 EventText TrialStateChanged(int number, TrialState state, const std::string& error);
 EventText SegmentStarted(int number, std::int64_t segment_id, std::int64_t step_begin, std::int64_t step_end,
                          int attempt);
+EventText TrialExploited(int number, int source_number, std::int64_t step, const Params& params);
 EventText SegmentFinished(int number, std::int64_t segment_id, SegmentState state, int exit_code,
                           const std::string& error);
 

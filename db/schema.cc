@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/Transaction.h>
 
+#include <algorithm>
 #include <iterator>
 
 namespace autotune::db_schema {
@@ -96,7 +97,47 @@ CREATE TABLE events (
 CREATE INDEX events_by_study ON events(study_id, id);
 )sql";
 
-constexpr const char* kMigrations[] = {kMigration1};
+// Migration 2: the study engine. A trial's planned next segment; a segment's
+// objective value and the trial whose checkpoint it resumed from (lineage);
+// checkpoint copies (origin) and sizes; study attributes; indexes for counts,
+// best-trial and paged queries and for the checkpoint pin check.
+constexpr const char* kMigration2 = R"sql(
+ALTER TABLE trials ADD COLUMN next_step_end INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX trials_by_state ON trials(study_id, state, number);
+CREATE INDEX trials_by_value ON trials(study_id, state, has_value, value);
+CREATE INDEX trials_by_checkpoint ON trials(checkpoint) WHERE checkpoint != '';
+
+ALTER TABLE segments ADD COLUMN has_value INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE segments ADD COLUMN value REAL;
+ALTER TABLE segments ADD COLUMN source_trial_id INTEGER REFERENCES trials(id);
+
+-- Rebuilt: a copied checkpoint (segment_id NULL) was written by no segment.
+CREATE TABLE checkpoints_v2 (
+  id              INTEGER PRIMARY KEY,
+  trial_id        INTEGER NOT NULL REFERENCES trials(id),
+  segment_id      INTEGER REFERENCES segments(id),
+  step            INTEGER NOT NULL,
+  path            TEXT NOT NULL,
+  deleted         INTEGER NOT NULL DEFAULT 0,
+  origin_trial_id INTEGER REFERENCES trials(id),
+  bytes           INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO checkpoints_v2 (id, trial_id, segment_id, step, path, deleted)
+  SELECT id, trial_id, segment_id, step, path, deleted FROM checkpoints;
+DROP TABLE checkpoints;
+ALTER TABLE checkpoints_v2 RENAME TO checkpoints;
+CREATE INDEX checkpoints_by_trial ON checkpoints(trial_id);
+CREATE INDEX checkpoints_by_path ON checkpoints(path);
+
+CREATE TABLE study_attributes (
+  study_id    INTEGER NOT NULL REFERENCES studies(id),
+  key         TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  PRIMARY KEY (study_id, key)
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kMigrations[] = {kMigration1, kMigration2};
 
 }  // namespace
 
@@ -111,7 +152,7 @@ Status TooNew(const std::string& path, int version) {
                                     "; open it with a newer autotune or use another --db file");
 }
 
-Status Migrate(SQLite::Database& db, const std::string& path) {
+Status Migrate(SQLite::Database& db, const std::string& path, int target) {
   // IMMEDIATE: two processes opening a fresh file must not both migrate it.
   SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
   const int version = CurrentVersion(db);
@@ -120,7 +161,7 @@ Status Migrate(SQLite::Database& db, const std::string& path) {
     return Status::FailedPrecondition("store " + path + " has an invalid schema version " +
                                       std::to_string(version) + "; it was not written by autotune");
   }
-  for (int v = version; v < LatestVersion(); ++v) {
+  for (int v = version; v < std::min(target, LatestVersion()); ++v) {
     db.exec(kMigrations[v]);
     // PRAGMA takes no bound parameters; the value is our own integer.
     db.exec("PRAGMA user_version = " + std::to_string(v + 1));

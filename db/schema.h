@@ -19,9 +19,9 @@ int LatestVersion();
 int CurrentVersion(SQLite::Database& db);
 
 // Refuses (FailedPrecondition) a file newer than LatestVersion(), else
-// brings it up to LatestVersion(). `path` is only used in messages.
-// SQLite exceptions propagate to the caller.
-Status Migrate(SQLite::Database& db, const std::string& path);
+// brings it up to `target` (tests build old files with a smaller one).
+// `path` is only used in messages. SQLite exceptions propagate to the caller.
+Status Migrate(SQLite::Database& db, const std::string& path, int target = LatestVersion());
 
 // The error for a file whose schema this build does not know.
 Status TooNew(const std::string& path, int version);

@@ -1,9 +1,11 @@
-// SQLite Store: segments, metrics, checkpoints and crash recovery.
+// SQLite Store: segments, metrics and crash recovery.
 #include <cmath>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "db/detail/sqlite_store_impl.h"
+#include "db/detail/store_rules.h"
 #include "tuner/core/spec_json.h"
 
 namespace autotune::db_detail {
@@ -17,7 +19,9 @@ constexpr const char* kEarlierAttempts =
     "SELECT COUNT(*) FROM segments WHERE trial_id = ? AND step_begin = ?";
 constexpr const char* kInsertSegment =
     "INSERT INTO segments (trial_id, attempt, step_begin, step_end, params_json, resume_from, "
-    "checkpoint_dir, state, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)";
+    "checkpoint_dir, state, started_at, source_trial_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)";
+constexpr const char* kSourceOfCheckpoint =
+    "SELECT COALESCE(origin_trial_id, trial_id) FROM checkpoints WHERE path = ? ORDER BY id DESC LIMIT 1";
 constexpr const char* kMarkTrialRunning = "UPDATE trials SET state = 'running', updated_at = ? WHERE id = ?";
 constexpr const char* kSegmentHead = "SELECT trial_id, state FROM segments WHERE id = ?";
 constexpr const char* kUpsertMetric =
@@ -25,6 +29,7 @@ constexpr const char* kUpsertMetric =
     "ON CONFLICT (segment_id, step, name) DO UPDATE SET value = excluded.value";
 constexpr const char* kEndSegment =
     "UPDATE segments SET state = ?, exit_code = ?, error = ?, log_tail = ?, finished_at = ? WHERE id = ?";
+constexpr const char* kSegmentValue = "UPDATE segments SET has_value = 1, value = ? WHERE id = ?";
 // ?2 = 1 when the outcome carries a value; an empty checkpoint or error keeps the old one.
 constexpr const char* kApplyOutcome =
     "UPDATE trials SET state = ?1, has_value = MAX(has_value, ?2), "
@@ -35,12 +40,12 @@ constexpr const char* kInsertCheckpoint =
     "INSERT INTO checkpoints (trial_id, segment_id, step, path) VALUES (?, ?, ?, ?)";
 constexpr const char* kSegmentsOfTrial =
     "SELECT " AT_SEGMENT_COLUMNS " FROM segments WHERE trial_id = ? ORDER BY id";
+constexpr const char* kSegmentSummariesOfStudy =
+    "SELECT s.id, s.trial_id, s.step_begin, s.step_end, s.state, s.has_value, s.value FROM segments s "
+    "JOIN trials t ON t.id = s.trial_id WHERE t.study_id = ? ORDER BY s.id";
 constexpr const char* kMetricsOfTrial =
     "SELECT m.segment_id, m.step, m.name, m.value FROM metrics m JOIN segments s ON s.id = m.segment_id "
     "WHERE s.trial_id = ? ORDER BY m.step, m.segment_id, m.name";
-constexpr const char* kCheckpointsOfTrial =
-    "SELECT " AT_CHECKPOINT_COLUMNS " FROM checkpoints WHERE trial_id = ? ORDER BY id";
-constexpr const char* kMarkCheckpointDeleted = "UPDATE checkpoints SET deleted = 1 WHERE id = ?";
 constexpr const char* kRunningSegmentsOfStudy =
     "SELECT s.id, s.trial_id, t.number FROM segments s JOIN trials t ON t.id = s.trial_id "
     "WHERE t.study_id = ? AND s.state = 'running' ORDER BY s.id";
@@ -81,6 +86,7 @@ StatusOr<SegmentRecord> SqliteStore::StartSegment(const SegmentRecord& segment) 
     }
     SegmentRecord out = segment;
     out.state = SegmentState::kRunning;
+    out.value.reset();
     out.exit_code = 0;
     out.error.clear();
     out.log_tail.clear();
@@ -93,6 +99,13 @@ StatusOr<SegmentRecord> SqliteStore::StartSegment(const SegmentRecord& segment) 
       q->executeStep();
       out.attempt = q->getColumn(0).getInt();
     }
+    out.checkpoint_dir = SubstituteAttempt(out.checkpoint_dir, out.attempt);
+    if (!out.resume_from.empty()) {
+      auto q = stmts_.Get(kSourceOfCheckpoint);
+      q->bind(1, out.resume_from);
+      if (q->executeStep()) out.source_trial_id = q->getColumn(0).getInt64();
+    }
+    if (LoadParams(out.trial_id) != out.params) WriteParams(out.trial_id, out.params);
     {
       auto q = stmts_.Get(kInsertSegment);
       q->bind(1, static_cast<int64_t>(out.trial_id));
@@ -103,6 +116,7 @@ StatusOr<SegmentRecord> SqliteStore::StartSegment(const SegmentRecord& segment) 
       q->bind(6, out.resume_from);
       q->bind(7, out.checkpoint_dir);
       q->bind(8, out.started_at);
+      BindOptionalId(*q, 9, out.source_trial_id);
       q->exec();
       out.id = db_->getLastInsertRowid();
     }
@@ -112,11 +126,11 @@ StatusOr<SegmentRecord> SqliteStore::StartSegment(const SegmentRecord& segment) 
       q->bind(2, static_cast<int64_t>(out.trial_id));
       q->exec();
     }
-    AddEvent(head->study_id, out.trial_id,
+    LogEvent(head->study_id, out.trial_id,
              ev::SegmentStarted(head->number, out.id, out.step_begin, out.step_end, out.attempt),
              out.started_at);
     if (head->state != TrialState::kRunning) {
-      AddEvent(head->study_id, out.trial_id, ev::TrialStateChanged(head->number, TrialState::kRunning, ""),
+      LogEvent(head->study_id, out.trial_id, ev::TrialStateChanged(head->number, TrialState::kRunning, ""),
                out.started_at);
     }
     txn.commit();
@@ -151,10 +165,42 @@ Status SqliteStore::AppendMetrics(std::int64_t segment_id, const MetricPoint& po
   });
 }
 
+Status SqliteStore::AppendMetricsBatch(const std::vector<std::pair<std::int64_t, MetricPoint>>& points) {
+  return Guarded("AppendMetricsBatch", [&]() -> Status {
+    if (points.empty()) return Status::Ok();
+    auto txn = Write();
+    std::unordered_map<std::int64_t, bool> running;  // segment id -> still running
+    for (const auto& [segment_id, point] : points) {
+      auto known = running.find(segment_id);
+      if (known == running.end()) {
+        auto q = stmts_.Get(kSegmentHead);
+        q->bind(1, static_cast<int64_t>(segment_id));
+        if (!q->executeStep()) return SegmentNotFound(segment_id);
+        known = running.emplace(segment_id, q->getColumn(1).getString() == "running").first;
+      }
+      if (!known->second) continue;
+      auto q = stmts_.Get(kUpsertMetric);
+      for (const auto& [name, value] : point.values) {
+        q->bind(1, static_cast<int64_t>(segment_id));
+        q->bind(2, static_cast<int64_t>(point.step));
+        q->bind(3, name);
+        q->bind(4, value);
+        q->exec();
+        q->reset();
+      }
+    }
+    txn.commit();
+    return Status::Ok();
+  });
+}
+
 Status SqliteStore::FinishSegment(std::int64_t segment_id, const SegmentOutcome& outcome) {
   return Guarded("FinishSegment", [&]() -> Status {
     if (outcome.state == SegmentState::kRunning) {
       return Status::InvalidArgument("a finished segment cannot be in state running", "state");
+    }
+    if (outcome.trial_state == TrialState::kRunning) {
+      return Status::InvalidArgument("a trial is not running once its segment finished", "trial_state");
     }
     auto txn = Write();
     std::int64_t trial_id = 0;
@@ -181,6 +227,12 @@ Status SqliteStore::FinishSegment(std::int64_t segment_id, const SegmentOutcome&
       q->bind(6, static_cast<int64_t>(segment_id));
       q->exec();
     }
+    if (outcome.segment_value) {
+      auto q = stmts_.Get(kSegmentValue);
+      q->bind(1, *outcome.segment_value);
+      q->bind(2, static_cast<int64_t>(segment_id));
+      q->exec();
+    }
     {
       auto q = stmts_.Get(kApplyOutcome);
       q->bind(1, ToString(outcome.trial_state));
@@ -193,6 +245,7 @@ Status SqliteStore::FinishSegment(std::int64_t segment_id, const SegmentOutcome&
       q->bind(8, static_cast<int64_t>(trial_id));
       q->exec();
     }
+    SetNextStepEnd(trial_id, outcome.next_step_end);
     if (!outcome.checkpoint.empty()) {
       auto q = stmts_.Get(kInsertCheckpoint);
       q->bind(1, static_cast<int64_t>(trial_id));
@@ -201,11 +254,15 @@ Status SqliteStore::FinishSegment(std::int64_t segment_id, const SegmentOutcome&
       q->bind(4, outcome.checkpoint);
       q->exec();
     }
-    AddEvent(head->study_id, trial_id,
+    if (outcome.exploit) {
+      AT_RETURN_IF_ERROR(CheckExploit(*head, *outcome.exploit));
+      ApplyExploit(trial_id, *head, *outcome.exploit, now);
+    }
+    LogEvent(head->study_id, trial_id,
              ev::SegmentFinished(head->number, segment_id, outcome.state, outcome.exit_code, outcome.error),
              now);
     if (outcome.trial_state != head->state) {
-      AddEvent(head->study_id, trial_id,
+      LogEvent(head->study_id, trial_id,
                ev::TrialStateChanged(head->number, outcome.trial_state, outcome.trial_error), now);
     }
     txn.commit();
@@ -221,6 +278,19 @@ StatusOr<std::vector<SegmentRecord>> SqliteStore::ListSegments(std::int64_t tria
     q->bind(1, static_cast<int64_t>(trial_id));
     std::vector<SegmentRecord> out;
     while (q->executeStep()) out.push_back(ReadSegment(*q));
+    txn.commit();
+    return out;
+  });
+}
+
+StatusOr<std::vector<SegmentSummary>> SqliteStore::ListSegmentSummaries(std::int64_t study_id) {
+  return Guarded("ListSegmentSummaries", [&]() -> StatusOr<std::vector<SegmentSummary>> {
+    auto txn = Read();
+    if (!StudyExists(study_id)) return Status::NotFound("study " + std::to_string(study_id) + " not found");
+    auto q = stmts_.Get(kSegmentSummariesOfStudy);
+    q->bind(1, static_cast<int64_t>(study_id));
+    std::vector<SegmentSummary> out;
+    while (q->executeStep()) out.push_back(ReadSegmentSummary(*q));
     txn.commit();
     return out;
   });
@@ -246,30 +316,6 @@ StatusOr<std::vector<MetricPoint>> SqliteStore::GetMetrics(std::int64_t trial_id
     }
     txn.commit();
     return out;
-  });
-}
-
-StatusOr<std::vector<CheckpointRecord>> SqliteStore::ListCheckpoints(std::int64_t trial_id) {
-  return Guarded("ListCheckpoints", [&]() -> StatusOr<std::vector<CheckpointRecord>> {
-    auto txn = Read();
-    if (!TrialExists(trial_id)) return TrialNotFound(trial_id);
-    auto q = stmts_.Get(kCheckpointsOfTrial);
-    q->bind(1, static_cast<int64_t>(trial_id));
-    std::vector<CheckpointRecord> out;
-    while (q->executeStep()) out.push_back(ReadCheckpoint(*q));
-    txn.commit();
-    return out;
-  });
-}
-
-Status SqliteStore::MarkCheckpointDeleted(std::int64_t checkpoint_id) {
-  return Guarded("MarkCheckpointDeleted", [&]() -> Status {
-    auto txn = Write();
-    auto q = stmts_.Get(kMarkCheckpointDeleted);
-    q->bind(1, static_cast<int64_t>(checkpoint_id));
-    if (q->exec() == 0) return Status::NotFound("checkpoint " + std::to_string(checkpoint_id) + " not found");
-    txn.commit();
-    return Status::Ok();
   });
 }
 
@@ -310,13 +356,13 @@ StatusOr<int> SqliteStore::RecoverInterrupted(std::int64_t study_id) {
       q->bind(5, now);
       q->bind(6, static_cast<int64_t>(seg.id));
       q->exec();
-      AddEvent(study_id, seg.trial_id,
+      LogEvent(study_id, seg.trial_id,
                ev::SegmentFinished(seg.number, seg.id, SegmentState::kCancelled, 0, ev::kInterrupted), now);
     }
     // Nothing runs after a crash: every running trial goes back to pending.
     for (const Row& trial : trials) {
       SetTrialStateRow(trial.trial_id, TrialState::kPending, "", now);
-      AddEvent(study_id, trial.trial_id, ev::TrialStateChanged(trial.number, TrialState::kPending, ""), now);
+      LogEvent(study_id, trial.trial_id, ev::TrialStateChanged(trial.number, TrialState::kPending, ""), now);
     }
     txn.commit();
     return static_cast<int>(segments.size());

@@ -1,12 +1,14 @@
-// SQLite Store: opening, studies, trials and events. Segments, metrics,
-// checkpoints and recovery are in sqlite_segments.cc.
+// SQLite Store: opening, studies, events, attributes and leases. Trials are
+// in sqlite_trials.cc; segments, metrics and recovery in sqlite_segments.cc;
+// checkpoints in sqlite_checkpoints.cc.
 #include "db/sqlite_store.h"
 
-#include <unordered_map>
+#include <cctype>
 #include <utility>
 #include <vector>
 
 #include "db/detail/sqlite_store_impl.h"
+#include "db/detail/store_rules.h"
 #include "db/schema.h"
 
 namespace autotune {
@@ -16,47 +18,81 @@ namespace {
 namespace ev = store_events;
 
 constexpr const char* kStudyExists = "SELECT 1 FROM studies WHERE id = ?";
-constexpr const char* kTrialExists = "SELECT 1 FROM trials WHERE id = ?";
-constexpr const char* kTrialHead = "SELECT study_id, number, state FROM trials WHERE id = ?";
 constexpr const char* kStudyById = "SELECT " AT_STUDY_COLUMNS " FROM studies WHERE id = ?";
 constexpr const char* kStudyByName = "SELECT " AT_STUDY_COLUMNS " FROM studies WHERE name = ?";
 constexpr const char* kAllStudies = "SELECT " AT_STUDY_COLUMNS " FROM studies ORDER BY id";
 constexpr const char* kInsertStudy =
     "INSERT INTO studies (name, spec_json, state, created_at) VALUES (?, ?, 'running', ?)";
 constexpr const char* kUpdateStudyState = "UPDATE studies SET state = ?, finished_at = ? WHERE id = ?";
-constexpr const char* kNextTrialNumber =
-    "SELECT number + 1 FROM trials WHERE study_id = ? ORDER BY number DESC LIMIT 1";
-constexpr const char* kInsertTrial =
-    "INSERT INTO trials (study_id, number, state, parent_id, generation, created_at, updated_at) "
-    "VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?5)";
-constexpr const char* kInsertParam = "INSERT INTO params (trial_id, name, type, value) VALUES (?, ?, ?, ?)";
-constexpr const char* kTrialById = "SELECT " AT_TRIAL_COLUMNS " FROM trials WHERE id = ?";
-constexpr const char* kTrialsOfStudy =
-    "SELECT " AT_TRIAL_COLUMNS " FROM trials WHERE study_id = ? ORDER BY number";
-constexpr const char* kParamsOfTrial = "SELECT name, type, value FROM params WHERE trial_id = ?";
-constexpr const char* kParamsOfStudy =
-    "SELECT p.trial_id, p.name, p.type, p.value FROM params p JOIN trials t ON t.id = p.trial_id "
-    "WHERE t.study_id = ?";
-constexpr const char* kUpdateTrialState =
-    "UPDATE trials SET state = ?1, error = CASE WHEN ?2 = '' THEN error ELSE ?2 END, updated_at = ?3 "
-    "WHERE id = ?4";
 constexpr const char* kInsertEvent =
     "INSERT INTO events (study_id, trial_id, kind, detail, time) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kEventsAfter =
     "SELECT " AT_EVENT_COLUMNS " FROM events WHERE study_id = ? AND id > ? ORDER BY id LIMIT ?";
+constexpr const char* kTrialOfStudy = "SELECT 1 FROM trials WHERE id = ? AND study_id = ?";
+constexpr const char* kSetAttribute =
+    "INSERT INTO study_attributes (study_id, key, value) VALUES (?, ?, ?) "
+    "ON CONFLICT (study_id, key) DO UPDATE SET value = excluded.value";
+constexpr const char* kDeleteAttribute = "DELETE FROM study_attributes WHERE study_id = ? AND key = ?";
+constexpr const char* kAttribute = "SELECT value FROM study_attributes WHERE study_id = ? AND key = ?";
+constexpr const char* kAttributes = "SELECT key, value FROM study_attributes WHERE study_id = ? ORDER BY key";
 
 Status StudyNotFound(std::int64_t id) {
   return Status::NotFound("study " + std::to_string(id) + " not found");
 }
-Status TrialNotFound(std::int64_t id) {
-  return Status::NotFound("trial " + std::to_string(id) + " not found");
+
+// A file name as an SQLite URI path (for `immutable=1`): every byte outside
+// the unreserved set is percent-encoded.
+std::string UriPath(const std::string& path) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out = "file:";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// Opens the file read-only. A WAL database whose folder is read-only cannot
+// create its shared-memory file; it is then opened as immutable (no locks),
+// which is right for a store on a read-only mount.
+std::unique_ptr<SQLite::Database> OpenReadOnly(const std::string& path, int busy_timeout_ms) {
+  try {
+    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY, busy_timeout_ms);
+    db->execAndGet("PRAGMA user_version");  // the first read is where a missing -shm shows
+    return db;
+  } catch (const SQLite::Exception& e) {
+    if (IsBusy(e)) throw;
+    return std::make_unique<SQLite::Database>(UriPath(path) + "?immutable=1",
+                                              SQLite::OPEN_READONLY | SQLite::OPEN_URI, busy_timeout_ms);
+  }
+}
+
+std::unique_ptr<SQLite::Database> OpenWritable(const std::string& path, int busy_timeout_ms) {
+  auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                               busy_timeout_ms);
+  // Check the version before anything writes to the file (journal mode
+  // included), so a newer autotune's store is left exactly as it was.
+  const int version = db_schema::CurrentVersion(*db);
+  if (version > db_schema::LatestVersion()) return db;  // refused by the caller
+  db->exec("PRAGMA journal_mode = WAL");
+  db->exec("PRAGMA synchronous = NORMAL");
+  db->exec("PRAGMA foreign_keys = ON");
+  return db;
 }
 
 }  // namespace
 
-SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db, std::string path,
-                         std::function<double()> clock)
-    : path_(std::move(path)), clock_(std::move(clock)), db_(std::move(db)), stmts_(*db_) {}
+SqliteStore::SqliteStore(std::unique_ptr<SQLite::Database> db, std::string path, const StoreOptions& options)
+    : path_(std::move(path)),
+      clock_(options.clock ? options.clock : &SystemClockSeconds),
+      busy_retry_s_(options.busy_retry_s),
+      db_(std::move(db)),
+      stmts_(*db_) {}
 
 bool SqliteStore::StudyExists(std::int64_t study_id) {
   auto q = stmts_.Get(kStudyExists);
@@ -64,42 +100,7 @@ bool SqliteStore::StudyExists(std::int64_t study_id) {
   return q->executeStep();
 }
 
-bool SqliteStore::TrialExists(std::int64_t trial_id) {
-  auto q = stmts_.Get(kTrialExists);
-  q->bind(1, static_cast<int64_t>(trial_id));
-  return q->executeStep();
-}
-
-std::optional<SqliteStore::TrialHead> SqliteStore::FindTrialHead(std::int64_t trial_id) {
-  auto q = stmts_.Get(kTrialHead);
-  q->bind(1, static_cast<int64_t>(trial_id));
-  if (!q->executeStep()) return std::nullopt;
-  TrialHead head;
-  head.study_id = q->getColumn(0).getInt64();
-  head.number = q->getColumn(1).getInt();
-  if (!ParseTrialState(q->getColumn(2).getString(), &head.state)) throw CorruptRow("bad trial state");
-  return head;
-}
-
-Params SqliteStore::LoadParams(std::int64_t trial_id) {
-  auto q = stmts_.Get(kParamsOfTrial);
-  q->bind(1, static_cast<int64_t>(trial_id));
-  Params params;
-  while (q->executeStep()) params.emplace(q->getColumn(0).getString(), ReadParamValue(*q, 1, 2));
-  return params;
-}
-
-void SqliteStore::SetTrialStateRow(std::int64_t trial_id, TrialState state, const std::string& error,
-                                   double now) {
-  auto q = stmts_.Get(kUpdateTrialState);
-  q->bind(1, ToString(state));
-  q->bind(2, error);
-  q->bind(3, now);
-  q->bind(4, static_cast<int64_t>(trial_id));
-  q->exec();
-}
-
-void SqliteStore::AddEvent(std::int64_t study_id, std::optional<std::int64_t> trial_id,
+void SqliteStore::LogEvent(std::int64_t study_id, std::optional<std::int64_t> trial_id,
                            const ev::EventText& event, double now) {
   auto q = stmts_.Get(kInsertEvent);
   q->bind(1, static_cast<int64_t>(study_id));
@@ -133,7 +134,7 @@ StatusOr<StudyRecord> SqliteStore::CreateStudy(const std::string& name, const st
     q->bind(3, study.created_at);
     q->exec();
     study.id = db_->getLastInsertRowid();
-    AddEvent(study.id, std::nullopt, ev::StudyCreated(name), study.created_at);
+    LogEvent(study.id, std::nullopt, ev::StudyCreated(name), study.created_at);
     txn.commit();
     return study;
   });
@@ -182,106 +183,7 @@ Status SqliteStore::SetStudyState(std::int64_t study_id, StudyState state) {
     q->bind(2, state == StudyState::kRunning ? 0.0 : now);
     q->bind(3, static_cast<int64_t>(study_id));
     q->exec();
-    AddEvent(study_id, std::nullopt, ev::StudyStateChanged(name, state), now);
-    txn.commit();
-    return Status::Ok();
-  });
-}
-
-StatusOr<TrialRecord> SqliteStore::CreateTrial(std::int64_t study_id, const Params& params,
-                                               std::optional<std::int64_t> parent_id, int generation) {
-  return Guarded("CreateTrial", [&]() -> StatusOr<TrialRecord> {
-    auto txn = Write();
-    if (!StudyExists(study_id)) return StudyNotFound(study_id);
-    if (parent_id && !TrialExists(*parent_id)) {
-      return Status::NotFound("parent trial " + std::to_string(*parent_id) + " not found");
-    }
-    TrialRecord trial;
-    trial.study_id = study_id;
-    trial.params = params;
-    trial.parent_id = parent_id;
-    trial.generation = generation;
-    trial.created_at = trial.updated_at = clock_();
-    {
-      auto q = stmts_.Get(kNextTrialNumber);
-      q->bind(1, static_cast<int64_t>(study_id));
-      trial.number = q->executeStep() ? q->getColumn(0).getInt() : 0;
-    }
-    {
-      auto q = stmts_.Get(kInsertTrial);
-      q->bind(1, static_cast<int64_t>(study_id));
-      q->bind(2, trial.number);
-      BindOptionalId(*q, 3, parent_id);
-      q->bind(4, generation);
-      q->bind(5, trial.created_at);
-      q->exec();
-      trial.id = db_->getLastInsertRowid();
-    }
-    auto q = stmts_.Get(kInsertParam);
-    for (const auto& [name, value] : params) {
-      q->bind(1, static_cast<int64_t>(trial.id));
-      q->bind(2, name);
-      q->bind(3, ParamTypeTag(value));
-      BindParamValue(*q, 4, value);
-      q->exec();
-      q->reset();
-    }
-    AddEvent(study_id, trial.id, ev::TrialCreated(trial.number, params), trial.created_at);
-    txn.commit();
-    return trial;
-  });
-}
-
-StatusOr<TrialRecord> SqliteStore::GetTrial(std::int64_t trial_id) {
-  return Guarded("GetTrial", [&]() -> StatusOr<TrialRecord> {
-    auto txn = Read();
-    TrialRecord trial;
-    {
-      auto q = stmts_.Get(kTrialById);
-      q->bind(1, static_cast<int64_t>(trial_id));
-      if (!q->executeStep()) return TrialNotFound(trial_id);
-      trial = ReadTrial(*q);
-    }
-    trial.params = LoadParams(trial_id);
-    txn.commit();
-    return trial;
-  });
-}
-
-StatusOr<std::vector<TrialRecord>> SqliteStore::ListTrials(std::int64_t study_id) {
-  return Guarded("ListTrials", [&]() -> StatusOr<std::vector<TrialRecord>> {
-    auto txn = Read();
-    if (!StudyExists(study_id)) return StudyNotFound(study_id);
-    std::vector<TrialRecord> trials;
-    std::unordered_map<std::int64_t, std::size_t> index;  // trial id -> position
-    {
-      auto q = stmts_.Get(kTrialsOfStudy);
-      q->bind(1, static_cast<int64_t>(study_id));
-      while (q->executeStep()) {
-        trials.push_back(ReadTrial(*q));
-        index.emplace(trials.back().id, trials.size() - 1);
-      }
-    }
-    auto q = stmts_.Get(kParamsOfStudy);
-    q->bind(1, static_cast<int64_t>(study_id));
-    while (q->executeStep()) {
-      auto it = index.find(q->getColumn(0).getInt64());
-      if (it == index.end()) continue;  // unreachable: the join limits rows to the study's trials
-      trials[it->second].params.emplace(q->getColumn(1).getString(), ReadParamValue(*q, 2, 3));
-    }
-    txn.commit();
-    return trials;
-  });
-}
-
-Status SqliteStore::SetTrialState(std::int64_t trial_id, TrialState state, const std::string& error) {
-  return Guarded("SetTrialState", [&]() -> Status {
-    auto txn = Write();
-    const std::optional<TrialHead> head = FindTrialHead(trial_id);
-    if (!head) return TrialNotFound(trial_id);
-    const double now = clock_();
-    SetTrialStateRow(trial_id, state, error, now);
-    AddEvent(head->study_id, trial_id, ev::TrialStateChanged(head->number, state, error), now);
+    LogEvent(study_id, std::nullopt, ev::StudyStateChanged(name, state), now);
     txn.commit();
     return Status::Ok();
   });
@@ -304,26 +206,105 @@ StatusOr<std::vector<EventRecord>> SqliteStore::ListEvents(std::int64_t study_id
   });
 }
 
+Status SqliteStore::AddEvent(std::int64_t study_id, std::optional<std::int64_t> trial_id,
+                             const std::string& kind, const std::string& detail) {
+  return Guarded("AddEvent", [&]() -> Status {
+    if (kind.empty()) return Status::InvalidArgument("an event needs a kind", "kind");
+    auto txn = Write();
+    if (!StudyExists(study_id)) return StudyNotFound(study_id);
+    if (trial_id) {
+      auto q = stmts_.Get(kTrialOfStudy);
+      q->bind(1, static_cast<int64_t>(*trial_id));
+      q->bind(2, static_cast<int64_t>(study_id));
+      if (!q->executeStep())
+        return Status::NotFound("trial " + std::to_string(*trial_id) + " not found in this study");
+    }
+    LogEvent(study_id, trial_id, {kind, detail}, clock_());
+    txn.commit();
+    return Status::Ok();
+  });
+}
+
+std::string SqliteStore::AttributeLocked(std::int64_t study_id, const std::string& key) {
+  auto q = stmts_.Get(kAttribute);
+  q->bind(1, static_cast<int64_t>(study_id));
+  q->bind(2, key);
+  return q->executeStep() ? q->getColumn(0).getString() : std::string();
+}
+
+Status SqliteStore::SetStudyAttribute(std::int64_t study_id, const std::string& key, const std::string& value) {
+  return Guarded("SetStudyAttribute", [&]() -> Status {
+    if (key.empty()) return Status::InvalidArgument("an attribute needs a name", "key");
+    auto txn = Write();
+    if (!StudyExists(study_id)) return StudyNotFound(study_id);
+    auto q = stmts_.Get(value.empty() ? kDeleteAttribute : kSetAttribute);
+    q->bind(1, static_cast<int64_t>(study_id));
+    q->bind(2, key);
+    if (!value.empty()) q->bind(3, value);
+    q->exec();
+    txn.commit();
+    return Status::Ok();
+  });
+}
+
+StatusOr<std::map<std::string, std::string>> SqliteStore::StudyAttributes(std::int64_t study_id) {
+  return Guarded("StudyAttributes", [&]() -> StatusOr<std::map<std::string, std::string>> {
+    auto txn = Read();
+    if (!StudyExists(study_id)) return StudyNotFound(study_id);
+    auto q = stmts_.Get(kAttributes);
+    q->bind(1, static_cast<int64_t>(study_id));
+    std::map<std::string, std::string> out;
+    while (q->executeStep()) out[q->getColumn(0).getString()] = q->getColumn(1).getString();
+    txn.commit();
+    return out;
+  });
+}
+
+StatusOr<std::unique_ptr<StudyLease>> SqliteStore::AcquireStudy(std::int64_t study_id, const std::string& owner) {
+  AT_ASSIGN_OR_RETURN(StudyRecord study, GetStudy(study_id));
+  std::unique_ptr<StudyLease> lease;
+  if (path_ == ":memory:" || path_.empty()) {
+    lease = leases_.TryAcquire(study_id);
+  } else {
+    AT_ASSIGN_OR_RETURN(lease, TryLockStudyFile(LeaseFilePath(path_), study_id));
+  }
+  if (!lease) {
+    auto attributes = StudyAttributes(study_id);
+    std::string holder = attributes.ok() && attributes->count("owner") ? attributes->at("owner") : "";
+    return StudyOwnedElsewhere(study.name, holder);
+  }
+  AT_RETURN_IF_ERROR(SetStudyAttribute(study_id, "owner", owner));
+  return lease;
+}
+
 }  // namespace db_detail
 
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const StoreOptions& options) {
-  try {
-    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                                 options.busy_timeout_ms);
-    // Check the version before anything writes to the file (journal mode
-    // included), so a newer autotune's store is left exactly as it was.
-    const int version = db_schema::CurrentVersion(*db);
-    if (version > db_schema::LatestVersion()) return db_schema::TooNew(path, version);
-    db->exec("PRAGMA journal_mode = WAL");
-    db->exec("PRAGMA synchronous = NORMAL");
-    db->exec("PRAGMA foreign_keys = ON");
-    AT_RETURN_IF_ERROR(db_schema::Migrate(*db, path));
-    std::function<double()> clock = options.clock ? options.clock : &SystemClockSeconds;
-    return std::unique_ptr<Store>(new db_detail::SqliteStore(std::move(db), path, std::move(clock)));
-  } catch (const SQLite::Exception& e) {
-    return db_detail::SqliteError("open", path, e);
-  } catch (const std::exception& e) {
-    return Status::Internal("store " + path + ": open: " + e.what());
+  db_detail::BusyBackoff backoff(options.busy_retry_s);
+  for (;;) {
+    try {
+      std::unique_ptr<SQLite::Database> db = options.read_only
+                                                 ? db_detail::OpenReadOnly(path, options.busy_timeout_ms)
+                                                 : db_detail::OpenWritable(path, options.busy_timeout_ms);
+      const int version = db_schema::CurrentVersion(*db);
+      if (version > db_schema::LatestVersion()) return db_schema::TooNew(path, version);
+      if (options.read_only) {
+        if (version < db_schema::LatestVersion()) {
+          return Status::FailedPrecondition("store " + path + " has schema version " + std::to_string(version) +
+                                            "; open it once with write access to upgrade it to version " +
+                                            std::to_string(db_schema::LatestVersion()));
+        }
+      } else {
+        AT_RETURN_IF_ERROR(db_schema::Migrate(*db, path));
+      }
+      return std::unique_ptr<Store>(new db_detail::SqliteStore(std::move(db), path, options));
+    } catch (const SQLite::Exception& e) {
+      // Concurrent first opens race for the schema and the journal mode.
+      if (db_detail::IsBusy(e) && backoff.Wait()) continue;
+      return db_detail::SqliteError("open", path, e);
+    } catch (const std::exception& e) {
+      return Status::Internal("store " + path + ": open: " + e.what());
+    }
   }
 }
 

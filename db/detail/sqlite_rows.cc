@@ -59,6 +59,7 @@ TrialRecord ReadTrial(const SQLite::Statement& s) {
   r.error = Text(s, 10);
   r.created_at = s.getColumn(11).getDouble();
   r.updated_at = s.getColumn(12).getDouble();
+  r.next_step_end = s.getColumn(13).getInt64();
   return r;
 }
 
@@ -83,6 +84,19 @@ SegmentRecord ReadSegment(const SQLite::Statement& s) {
   r.log_tail = Text(s, 11);
   r.started_at = s.getColumn(12).getDouble();
   r.finished_at = s.getColumn(13).getDouble();
+  if (s.getColumn(14).getInt() != 0) r.value = ReadDouble(s, 15);
+  if (!s.getColumn(16).isNull()) r.source_trial_id = s.getColumn(16).getInt64();
+  return r;
+}
+
+SegmentSummary ReadSegmentSummary(const SQLite::Statement& s) {
+  SegmentSummary r;
+  r.id = s.getColumn(0).getInt64();
+  r.trial_id = s.getColumn(1).getInt64();
+  r.step_begin = s.getColumn(2).getInt64();
+  r.step_end = s.getColumn(3).getInt64();
+  r.state = ParseState(&ParseSegmentState, s, 4, "segments");
+  if (s.getColumn(5).getInt() != 0) r.value = ReadDouble(s, 6);
   return r;
 }
 
@@ -90,10 +104,12 @@ CheckpointRecord ReadCheckpoint(const SQLite::Statement& s) {
   CheckpointRecord r;
   r.id = s.getColumn(0).getInt64();
   r.trial_id = s.getColumn(1).getInt64();
-  r.segment_id = s.getColumn(2).getInt64();
+  r.segment_id = s.getColumn(2).isNull() ? 0 : s.getColumn(2).getInt64();
   r.step = s.getColumn(3).getInt64();
   r.path = Text(s, 4);
   r.deleted = s.getColumn(5).getInt() != 0;
+  if (!s.getColumn(6).isNull()) r.origin_trial_id = s.getColumn(6).getInt64();
+  r.bytes = s.getColumn(7).getInt64();
   return r;
 }
 

@@ -15,11 +15,12 @@
 #define AT_STUDY_COLUMNS "id, name, spec_json, state, created_at, finished_at"
 #define AT_TRIAL_COLUMNS                                                                     \
   "id, study_id, number, state, has_value, value, step, parent_id, generation, checkpoint, " \
-  "error, created_at, updated_at"
+  "error, created_at, updated_at, next_step_end"
 #define AT_SEGMENT_COLUMNS                                                                  \
   "id, trial_id, attempt, step_begin, step_end, params_json, resume_from, checkpoint_dir, " \
-  "state, exit_code, error, log_tail, started_at, finished_at"
-#define AT_CHECKPOINT_COLUMNS "id, trial_id, segment_id, step, path, deleted"
+  "state, exit_code, error, log_tail, started_at, finished_at, has_value, value, source_trial_id"
+#define AT_SEGMENT_SUMMARY_COLUMNS "id, trial_id, step_begin, step_end, state, has_value, value"
+#define AT_CHECKPOINT_COLUMNS "id, trial_id, segment_id, step, path, deleted, origin_trial_id, bytes"
 #define AT_EVENT_COLUMNS "id, study_id, trial_id, kind, detail, time"
 
 namespace autotune::db_detail {
@@ -34,6 +35,7 @@ class CorruptRow : public std::runtime_error {
 StudyRecord ReadStudy(const SQLite::Statement& s);
 TrialRecord ReadTrial(const SQLite::Statement& s);  // params left empty
 SegmentRecord ReadSegment(const SQLite::Statement& s);
+SegmentSummary ReadSegmentSummary(const SQLite::Statement& s);
 CheckpointRecord ReadCheckpoint(const SQLite::Statement& s);
 EventRecord ReadEvent(const SQLite::Statement& s);
 

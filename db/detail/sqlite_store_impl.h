@@ -1,6 +1,7 @@
 // The SQLite Store's class, shared by the .cc files that implement it
-// (sqlite_store.cc: open, studies, trials, events; sqlite_segments.cc:
-// segments, metrics, checkpoints, recovery).
+// (sqlite_store.cc: open, studies, attributes, leases, events;
+// sqlite_trials.cc: trials and their queries; sqlite_segments.cc: segments,
+// metrics, recovery; sqlite_checkpoints.cc: checkpoints).
 #pragma once
 
 #include <SQLiteCpp/Database.h>
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,6 +18,7 @@
 
 #include "db/detail/sqlite_rows.h"
 #include "db/detail/sqlite_util.h"
+#include "db/detail/study_lease.h"
 #include "db/events.h"
 #include "db/store.h"
 #include "db/store_options.h"
@@ -24,7 +27,7 @@ namespace autotune::db_detail {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<SQLite::Database> db, std::string path, std::function<double()> clock);
+  SqliteStore(std::unique_ptr<SQLite::Database> db, std::string path, const StoreOptions& options);
 
   StatusOr<StudyRecord> CreateStudy(const std::string& name, const std::string& spec_json) override;
   StatusOr<std::optional<StudyRecord>> FindStudy(const std::string& name) override;
@@ -37,20 +40,33 @@ class SqliteStore final : public Store {
   StatusOr<TrialRecord> GetTrial(std::int64_t trial_id) override;
   StatusOr<std::vector<TrialRecord>> ListTrials(std::int64_t study_id) override;
   Status SetTrialState(std::int64_t trial_id, TrialState state, const std::string& error) override;
+  Status UpdateTrial(std::int64_t trial_id, const TrialUpdate& update) override;
+  StatusOr<std::array<int, 6>> CountTrials(std::int64_t study_id) override;
+  StatusOr<std::optional<TrialRecord>> BestTrial(std::int64_t study_id, Mode mode) override;
+  StatusOr<std::vector<TrialRecord>> ListTrialsPage(std::int64_t study_id, const TrialQuery& query) override;
 
   StatusOr<SegmentRecord> StartSegment(const SegmentRecord& segment) override;
   Status AppendMetrics(std::int64_t segment_id, const MetricPoint& point) override;
+  Status AppendMetricsBatch(const std::vector<std::pair<std::int64_t, MetricPoint>>& points) override;
   Status FinishSegment(std::int64_t segment_id, const SegmentOutcome& outcome) override;
   StatusOr<std::vector<SegmentRecord>> ListSegments(std::int64_t trial_id) override;
+  StatusOr<std::vector<SegmentSummary>> ListSegmentSummaries(std::int64_t study_id) override;
   StatusOr<std::vector<MetricPoint>> GetMetrics(std::int64_t trial_id) override;
 
   StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(std::int64_t trial_id) override;
+  StatusOr<CheckpointRecord> RecordCheckpoint(const CheckpointRecord& checkpoint) override;
   Status MarkCheckpointDeleted(std::int64_t checkpoint_id) override;
+  StatusOr<std::vector<CheckpointRecord>> ListLiveCheckpoints(std::int64_t study_id) override;
 
   StatusOr<int> RecoverInterrupted(std::int64_t study_id) override;
 
   StatusOr<std::vector<EventRecord>> ListEvents(std::int64_t study_id, std::int64_t after_id,
                                                 int limit) override;
+  Status AddEvent(std::int64_t study_id, std::optional<std::int64_t> trial_id, const std::string& kind,
+                  const std::string& detail) override;
+  Status SetStudyAttribute(std::int64_t study_id, const std::string& key, const std::string& value) override;
+  StatusOr<std::map<std::string, std::string>> StudyAttributes(std::int64_t study_id) override;
+  StatusOr<std::unique_ptr<StudyLease>> AcquireStudy(std::int64_t study_id, const std::string& owner) override;
 
  private:
   // The bits of a trial that transitions need.
@@ -63,19 +79,24 @@ class SqliteStore final : public Store {
   // The edge of every public method: takes the mutex, runs body and turns
   // any exception into a Status naming the method and the file. A body
   // returning early with an error leaves its Transaction uncommitted, which
-  // rolls it back.
+  // rolls it back; a body that finds the database busy or locked is run
+  // again from the start, with backoff, for up to busy_retry_s.
   template <typename Body>
   auto Guarded(const char* op, Body&& body) -> decltype(body()) {
     std::lock_guard<std::mutex> lock(mu_);
-    try {
-      return body();
-    } catch (const SQLite::Exception& e) {
-      return SqliteError(op, path_, e);
-    } catch (const CorruptRow& e) {
-      return Status::Internal("store " + path_ + ": " + op + ": the file holds data autotune " +
-                              "did not write (" + e.what() + "); restore it from a backup");
-    } catch (const std::exception& e) {
-      return Status::Internal("store " + path_ + ": " + op + ": " + e.what());
+    BusyBackoff backoff(busy_retry_s_);
+    for (;;) {
+      try {
+        return body();
+      } catch (const SQLite::Exception& e) {
+        if (IsBusy(e) && backoff.Wait()) continue;
+        return SqliteError(op, path_, e);
+      } catch (const CorruptRow& e) {
+        return Status::Internal("store " + path_ + ": " + op + ": the file holds data autotune " +
+                                "did not write (" + e.what() + "); restore it from a backup");
+      } catch (const std::exception& e) {
+        return Status::Internal("store " + path_ + ": " + op + ": " + e.what());
+      }
     }
   }
 
@@ -86,13 +107,21 @@ class SqliteStore final : public Store {
   bool TrialExists(std::int64_t trial_id);
   std::optional<TrialHead> FindTrialHead(std::int64_t trial_id);
   Params LoadParams(std::int64_t trial_id);
+  void WriteParams(std::int64_t trial_id, const Params& params);
+  // Applies an exploit to a trial row (params, lineage, step, checkpoint).
+  void ApplyExploit(std::int64_t trial_id, const TrialHead& head, const Exploit& exploit, double now);
+  void SetNextStepEnd(std::int64_t trial_id, std::int64_t next_step_end);
+  Status CheckExploit(const TrialHead& head, const Exploit& exploit);
   void SetTrialStateRow(std::int64_t trial_id, TrialState state, const std::string& error, double now);
-  void AddEvent(std::int64_t study_id, std::optional<std::int64_t> trial_id,
+  void LogEvent(std::int64_t study_id, std::optional<std::int64_t> trial_id,
                 const store_events::EventText& event, double now);
+  std::string AttributeLocked(std::int64_t study_id, const std::string& key);
 
   std::mutex mu_;
   const std::string path_;
   const std::function<double()> clock_;
+  const double busy_retry_s_;
+  LeaseRegistry leases_;  // studies leased by this store (for ":memory:" files)
   std::unique_ptr<SQLite::Database> db_;
   StatementCache stmts_;  // declared after db_: destroyed before it
 };

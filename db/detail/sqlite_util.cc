@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
 #include <utility>
 
 namespace autotune::db_detail {
@@ -30,6 +33,19 @@ StatementCache::Use StatementCache::Get(const char* sql) {
   if (!entry.stmt) entry.stmt = std::make_unique<SQLite::Statement>(db_, sql);
   entry.busy = true;
   return Use(entry.stmt.get(), &entry.busy, nullptr);
+}
+
+bool IsBusy(const SQLite::Exception& e) {
+  const int code = e.getErrorCode() & 0xff;
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+bool BusyBackoff::Wait() {
+  if (waited_s_ >= budget_s_) return false;
+  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+  waited_s_ += delay_ms_ / 1000.0;
+  delay_ms_ = std::min(delay_ms_ * 2, 500);
+  return true;
 }
 
 Status SqliteError(const std::string& op, const std::string& path, const SQLite::Exception& e) {

@@ -53,6 +53,23 @@ class StatementCache {
   std::unordered_map<std::string, Entry> entries_;
 };
 
+// True for SQLITE_BUSY and SQLITE_LOCKED (another connection holds a lock).
+bool IsBusy(const SQLite::Exception& e);
+
+// Waits between retries of a busy transaction: 5 ms doubling up to 500 ms,
+// until `budget_s` seconds have been spent waiting.
+class BusyBackoff {
+ public:
+  explicit BusyBackoff(double budget_s) : budget_s_(budget_s) {}
+  // Sleeps and returns true, or returns false when the budget is spent.
+  bool Wait();
+
+ private:
+  double budget_s_;
+  double waited_s_ = 0;
+  int delay_ms_ = 5;
+};
+
 // A Status for a failed SQLite call, with advice the user can act on:
 // Unavailable for busy/locked/full/unopenable files, FailedPrecondition for
 // read-only files and files that are not SQLite databases, Internal otherwise.

@@ -53,8 +53,11 @@ struct TrialRecord {
   std::int64_t step = 0;        // steps completed (end of the last completed segment)
   std::optional<std::int64_t> parent_id;  // PBT lineage
   int generation = 0;
-  std::string checkpoint;  // latest complete checkpoint directory, "" if none
+  std::string checkpoint;  // the complete checkpoint it resumes from, "" if none
   std::string error;       // why it failed, for failed trials
+  // Pending trials: the end of the next segment the scheduler planned (0 or
+  // <= step when none was planned yet).
+  std::int64_t next_step_end = 0;
   double created_at = 0, updated_at = 0;
 };
 
@@ -70,6 +73,11 @@ struct SegmentRecord {
   int exit_code = 0;           // exit status, or -signal when killed by one
   std::string error;           // why it failed
   std::string log_tail;        // last lines of non-protocol output
+  // Completed segments: the objective at the segment's last reported step.
+  std::optional<double> value;
+  // Lineage: the trial whose checkpoint this segment resumed from (itself,
+  // or the trial a PBT exploit copied); absent for a fresh start.
+  std::optional<std::int64_t> source_trial_id;
   double started_at = 0, finished_at = 0;
 };
 
