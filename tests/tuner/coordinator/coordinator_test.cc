@@ -302,6 +302,7 @@ TEST_F(CoordinatorTest, WarmStartFromAnEarlierStudyUsesItsCompletedTrialsThatFit
     SegmentRecord seg;
     seg.trial_id = t->id;
     seg.step_end = 1;
+    seg.params = t->params;  // a segment's params become its trial's
     auto started = *store_->StartSegment(seg);
     SegmentOutcome out;
     out.value = 4.0;
