@@ -63,10 +63,4 @@ StatusOr<std::unique_ptr<StudyLease>> TryLockStudyFile(const std::string& lock_p
   return Status::Unavailable("cannot lock " + lock_path + ": " + std::strerror(err));
 }
 
-std::string DescribeThisProcess() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "unknown host");
-  return "pid " + std::to_string(::getpid()) + " on " + host;
-}
-
 }  // namespace autotune::db_detail

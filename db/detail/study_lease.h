@@ -39,7 +39,4 @@ std::string LeaseFilePath(const std::string& db_path);
 // descriptor holds it; an error when the file cannot be opened or locked.
 StatusOr<std::unique_ptr<StudyLease>> TryLockStudyFile(const std::string& lock_path, std::int64_t study_id);
 
-// "pid 123 on host" for the owner attribute.
-std::string DescribeThisProcess();
-
 }  // namespace autotune::db_detail

@@ -2,6 +2,7 @@
 // 0 done, 1 the study (or the command's work) failed, 2 bad input.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace autotune {
@@ -26,11 +27,14 @@ struct QueryArgs {
   std::string format = "csv";  // export: csv or json
   std::string output;          // export: file ("" = stdout)
   int limit = 0;               // trials: rows (0 = all)
+  std::string state;           // trials: only trials in this state ("" = all)
+  std::int64_t trial_id = 0;   // trial: which one
 };
 int LsCommand(const QueryArgs& args);
 int ShowCommand(const QueryArgs& args);
 int TrialsCommand(const QueryArgs& args);
 int BestCommand(const QueryArgs& args);
 int ExportCommand(const QueryArgs& args);
+int TrialCommand(const QueryArgs& args);
 
 }  // namespace autotune

@@ -36,7 +36,12 @@ int main(int argc, char** argv) {
   add_query("show", "Show a study: state, counts, best trial, spec", true)->callback([&] { code = ShowCommand(q); });
   auto* trials_cmd = add_query("trials", "List a study's trials, best first", true);
   trials_cmd->add_option("--limit", q.limit, "At most this many rows (0: all)");
+  trials_cmd->add_option("--state", q.state, "Only trials in this state (pending, running, paused, completed, pruned, failed)");
+  trials_cmd->add_flag_callback("--failed", [&] { q.state = "failed"; }, "Only failed trials, with why they failed");
   trials_cmd->callback([&] { code = TrialsCommand(q); });
+  auto* trial_cmd = add_query("trial", "Show one trial: params, lineage, segments, errors, the end of its output", false);
+  trial_cmd->add_option("id", q.trial_id, "Trial id (as `trials` shows it)")->required();
+  trial_cmd->callback([&] { code = TrialCommand(q); });
   add_query("best", "Print a study's best trial", true)->callback([&] { code = BestCommand(q); });
   auto* export_cmd = add_query("export", "Export a study's trials as CSV or JSON", true);
   export_cmd->add_option("--format", q.format, "csv or json")->capture_default_str();

@@ -1,9 +1,12 @@
-// ls, show, trials, best, export: read-only views of a store file.
+// ls, show, trials, trial, best, export: read-only views of a store file. The
+// store is opened read-only, so these work on a store that sits on a
+// read-only mount or that another process is writing.
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
-#include "db/store.h"
+#include "db/sqlite_store.h"
 #include "tuner/cli/commands.h"
 #include "tuner/cli/render.h"
 #include "tuner/core/spec_json.h"
@@ -14,7 +17,7 @@ namespace {
 struct Opened {
   std::unique_ptr<Store> store;
   StudyRecord study;
-  Objective objective;
+  StudySpec spec;
 };
 
 int Fail(int code, const std::string& msg) {
@@ -25,18 +28,19 @@ int Fail(int code, const std::string& msg) {
 StatusOr<std::unique_ptr<Store>> OpenExisting(const std::string& path) {
   std::ifstream probe(path);
   if (!probe) return Status::NotFound("no store at '" + path + "' (give --db PATH)");
-  return OpenSqliteStore(path);
+  StoreOptions options;
+  options.read_only = true;
+  return OpenSqliteStore(path, options);
 }
 
-// The objective is read back from the stored spec.
-Objective ObjectiveOf(const StudyRecord& s) {
-  Objective o;
-  auto j = nlohmann::json::parse(s.spec_json, nullptr, false);
-  if (j.is_object() && j.contains("objective") && j["objective"].is_object()) {
-    o.metric = j["objective"].value("metric", o.metric);
-    o.mode = j["objective"].value("mode", "min") == "max" ? Mode::kMax : Mode::kMin;
-  }
-  return o;
+// The study's spec as stored (its programs need not exist here).
+StatusOr<StudySpec> SpecOf(const StudyRecord& s) {
+  SpecParseOptions lenient;
+  lenient.check_programs = false;
+  auto parsed = ParseStudySpec(s.spec_json, "/", lenient);
+  if (!parsed.ok())
+    return Status::Internal("the stored spec of study '" + s.name + "' does not parse: " + parsed.status().ToString());
+  return std::move(parsed)->spec;
 }
 
 StatusOr<Opened> OpenStudy(const QueryArgs& args) {
@@ -46,7 +50,7 @@ StatusOr<Opened> OpenStudy(const QueryArgs& args) {
   AT_ASSIGN_OR_RETURN(auto found, o.store->FindStudy(args.study));
   if (!found) return Status::NotFound("no study named '" + args.study + "' in " + args.db_path);
   o.study = *found;
-  o.objective = ObjectiveOf(o.study);
+  AT_ASSIGN_OR_RETURN(o.spec, SpecOf(o.study));
   return o;
 }
 
@@ -55,16 +59,33 @@ int ExitFor(const Status& s) {
                                                                                            : kExitFailed;
 }
 
-nlohmann::json Counts(const std::vector<TrialRecord>& trials, const Objective& objective,
-                      const TrialRecord** best) {
-  std::map<std::string, int> counts;
-  *best = nullptr;
-  for (const auto& t : trials) {
-    ++counts[ToString(t.state)];
-    if (t.state == TrialState::kCompleted && t.value && (!*best || objective.Better(*t.value, *(*best)->value)))
-      *best = &t;
+nlohmann::json CountsJson(const std::array<int, 6>& counts) {
+  nlohmann::json j = nlohmann::json::object();
+  for (int i = 0; i < 6; ++i)
+    if (counts[i] > 0) j[ToString(static_cast<TrialState>(i))] = counts[i];
+  return j;
+}
+
+int Total(const std::array<int, 6>& counts) {
+  int n = 0;
+  for (int c : counts) n += c;
+  return n;
+}
+
+// Writes body to `output` atomically (beside it, then renamed), or to stdout.
+int WriteOutput(const std::string& output, const std::string& body, const std::string& what) {
+  if (output.empty()) {
+    std::cout << body;
+    return kExitOk;
   }
-  return counts;
+  const std::string tmp = output + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!(out << body)) return Fail(kExitFailed, "cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), output.c_str()) != 0) return Fail(kExitFailed, "cannot write " + output);
+  std::cerr << "exported " << what << " to " << output << "\n";
+  return kExitOk;
 }
 
 }  // namespace
@@ -76,18 +97,20 @@ int LsCommand(const QueryArgs& args) {
   if (!studies.ok()) return Fail(kExitFailed, studies.status().ToString());
   nlohmann::json out = nlohmann::json::array();
   for (const auto& s : *studies) {
-    auto trials = (*store)->ListTrials(s.id);
-    if (!trials.ok()) return Fail(kExitFailed, trials.status().ToString());
-    const TrialRecord* best = nullptr;
-    Objective objective = ObjectiveOf(s);
+    auto counts = (*store)->CountTrials(s.id);
+    if (!counts.ok()) return Fail(kExitFailed, counts.status().ToString());
+    auto spec = SpecOf(s);
+    const Objective objective = spec.ok() ? spec->objective : Objective{};
+    auto best = (*store)->BestTrial(s.id, objective.mode);
+    if (!best.ok()) return Fail(kExitFailed, best.status().ToString());
     out.push_back({{"id", s.id},
                    {"name", s.name},
                    {"state", ToString(s.state)},
-                   {"trials", trials->size()},
-                   {"counts", Counts(*trials, objective, &best)},
+                   {"trials", Total(*counts)},
+                   {"counts", CountsJson(*counts)},
                    {"metric", objective.metric},
-                   {"best_value", best ? nlohmann::json(*best->value) : nlohmann::json(nullptr)},
-                   {"best_trial_id", best ? nlohmann::json(best->id) : nlohmann::json(nullptr)}});
+                   {"best_value", *best ? nlohmann::json(*(*best)->value) : nlohmann::json(nullptr)},
+                   {"best_trial_id", *best ? nlohmann::json((*best)->id) : nlohmann::json(nullptr)}});
   }
   if (args.json) {
     std::cout << out.dump(2) << "\n";
@@ -96,9 +119,9 @@ int LsCommand(const QueryArgs& args) {
   std::printf("%-24s %-10s %-8s %-10s %s\n", "study", "state", "trials", "completed", "best");
   for (const auto& s : out) {
     std::string best = s["best_value"].is_null() ? "-" : FormatValue(s["best_value"].get<double>());
-    std::printf("%-24s %-10s %-8zu %-10d %s\n", s["name"].get<std::string>().c_str(),
-                s["state"].get<std::string>().c_str(), s["trials"].get<std::size_t>(),
-                s["counts"].value("completed", 0), (s["metric"].get<std::string>() + "=" + best).c_str());
+    std::printf("%-24s %-10s %-8d %-10d %s\n", s["name"].get<std::string>().c_str(),
+                s["state"].get<std::string>().c_str(), s["trials"].get<int>(), s["counts"].value("completed", 0),
+                (s["metric"].get<std::string>() + "=" + best).c_str());
   }
   return kExitOk;
 }
@@ -106,60 +129,72 @@ int LsCommand(const QueryArgs& args) {
 int ShowCommand(const QueryArgs& args) {
   auto o = OpenStudy(args);
   if (!o.ok()) return Fail(ExitFor(o.status()), o.status().ToString());
-  auto trials = o->store->ListTrials(o->study.id);
-  if (!trials.ok()) return Fail(kExitFailed, trials.status().ToString());
-  const TrialRecord* best = nullptr;
-  nlohmann::json counts = Counts(*trials, o->objective, &best);
+  auto counts = o->store->CountTrials(o->study.id);
+  auto best = o->store->BestTrial(o->study.id, o->spec.objective.mode);
+  auto attributes = o->store->StudyAttributes(o->study.id);
+  for (const Status& s : {counts.status(), best.status(), attributes.status()})
+    if (!s.ok()) return Fail(kExitFailed, s.ToString());
+  const std::string scheduler = o->spec.scheduler ? o->spec.scheduler->algorithm : "none";
   if (args.json) {
     nlohmann::json j = {{"id", o->study.id},
                         {"name", o->study.name},
                         {"state", ToString(o->study.state)},
                         {"spec", nlohmann::json::parse(o->study.spec_json, nullptr, false)},
-                        {"counts", counts},
-                        {"best", best ? nlohmann::json::parse(BestJson(*best)) : nlohmann::json(nullptr)}};
+                        {"counts", CountsJson(*counts)},
+                        {"attributes", *attributes},
+                        {"best", *best ? nlohmann::json::parse(BestJson(**best)) : nlohmann::json(nullptr)}};
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
-  std::cout << "study:  " << o->study.name << " (id " << o->study.id << ")\n"
-            << "state:  " << ToString(o->study.state) << "\n"
-            << "trials: " << trials->size() << " " << counts.dump() << "\n"
-            << "objective: " << (o->objective.mode == Mode::kMax ? "maximise " : "minimise ")
-            << o->objective.metric << "\n";
-  if (best) {
-    std::cout << "best:   trial " << best->id << ", " << o->objective.metric << "=" << FormatValue(best->value)
-              << ", " << ToString(best->params) << "\n";
+  std::cout << "study:     " << o->study.name << " (id " << o->study.id << ")\n"
+            << "state:     " << ToString(o->study.state) << "\n"
+            << "trials:    " << Total(*counts) << " " << CountsJson(*counts).dump() << "\n"
+            << "objective: " << (o->spec.objective.mode == Mode::kMax ? "maximise " : "minimise ")
+            << o->spec.objective.metric << "\n"
+            << "searcher:  " << o->spec.searcher.algorithm;
+  if (attributes->count("searcher")) std::cout << " (" << attributes->at("searcher") << ")";
+  std::cout << "\nscheduler: " << scheduler << "\n";
+  if (*best) {
+    std::cout << "best:      trial " << (*best)->id << ", " << o->spec.objective.metric << "="
+              << FormatValue((*best)->value) << ", " << ToString((*best)->params) << "\n";
   }
-  std::cout << "spec:   " << o->study.spec_json << "\n";
+  std::cout << "spec:      " << o->study.spec_json << "\n";
   return kExitOk;
 }
 
 int TrialsCommand(const QueryArgs& args) {
   auto o = OpenStudy(args);
   if (!o.ok()) return Fail(ExitFor(o.status()), o.status().ToString());
+  TrialState filter = TrialState::kPending;
+  if (!args.state.empty() && !ParseTrialState(args.state, &filter))
+    return Fail(kExitBadInput, "--state must be one of pending, running, paused, completed, pruned, failed");
   auto trials = o->store->ListTrials(o->study.id);
   if (!trials.ok()) return Fail(kExitFailed, trials.status().ToString());
+  if (!args.state.empty()) {
+    std::erase_if(*trials, [&](const TrialRecord& t) { return t.state != filter; });
+  }
   if (args.json) {
     std::cout << TrialsJson(*trials) << "\n";
     return kExitOk;
   }
-  std::cout << TrialTable(RankTrials(*trials, o->objective, args.limit), o->objective.metric);
+  const bool show_errors = !args.state.empty() && (filter == TrialState::kFailed || filter == TrialState::kPruned);
+  std::cout << TrialTable(RankTrials(*trials, o->spec.objective, args.limit), o->spec.objective.metric, show_errors);
   return kExitOk;
 }
 
 int BestCommand(const QueryArgs& args) {
   auto o = OpenStudy(args);
   if (!o.ok()) return Fail(ExitFor(o.status()), o.status().ToString());
-  auto trials = o->store->ListTrials(o->study.id);
-  if (!trials.ok()) return Fail(kExitFailed, trials.status().ToString());
-  auto ranked = RankTrials(*trials, o->objective, 1);
-  if (ranked.empty() || ranked[0].state != TrialState::kCompleted || !ranked[0].value)
-    return Fail(kExitFailed, "study '" + args.study + "' has no completed trial yet");
+  auto best = o->store->BestTrial(o->study.id, o->spec.objective.mode);
+  if (!best.ok()) return Fail(kExitFailed, best.status().ToString());
+  if (!*best) return Fail(kExitFailed, "study '" + args.study + "' has no completed trial yet");
+  const TrialRecord& t = **best;
   if (args.json) {
-    std::cout << BestJson(ranked[0]) << "\n";
+    std::cout << BestJson(t) << "\n";
   } else {
-    std::cout << "trial " << ranked[0].id << ": " << o->objective.metric << "=" << FormatValue(ranked[0].value)
-              << " at step " << ranked[0].step << "\n"
-              << ToString(ranked[0].params) << "\n";
+    std::cout << "trial " << t.id << ": " << o->spec.objective.metric << "=" << FormatValue(t.value) << " at step "
+              << t.step << "\n"
+              << ToString(t.params) << "\n";
   }
   return kExitOk;
 }
@@ -172,18 +207,24 @@ int ExportCommand(const QueryArgs& args) {
   auto trials = o->store->ListTrials(o->study.id);
   if (!trials.ok()) return Fail(kExitFailed, trials.status().ToString());
   std::string body = args.format == "csv" ? TrialsCsv(*trials) : TrialsJson(*trials) + "\n";
-  if (args.output.empty()) {
-    std::cout << body;
+  return WriteOutput(args.output, body, std::to_string(trials->size()) + " trials");
+}
+
+int TrialCommand(const QueryArgs& args) {
+  auto store = OpenExisting(args.db_path);
+  if (!store.ok()) return Fail(ExitFor(store.status()), store.status().ToString());
+  auto trial = (*store)->GetTrial(args.trial_id);
+  if (!trial.ok()) return Fail(ExitFor(trial.status()), trial.status().ToString());
+  auto study = (*store)->GetStudy(trial->study_id);
+  auto segments = (*store)->ListSegments(trial->id);
+  if (!study.ok() || !segments.ok()) return Fail(kExitFailed, (study.ok() ? segments.status() : study.status()).ToString());
+  auto spec = SpecOf(*study);
+  const std::string metric = spec.ok() ? spec->objective.metric : "value";
+  if (args.json) {
+    std::cout << TrialDetailJson(*trial, *segments) << "\n";
     return kExitOk;
   }
-  // Write beside the target and rename, so a failed export leaves nothing half-written.
-  std::string tmp = args.output + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!(out << body)) return Fail(kExitFailed, "cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), args.output.c_str()) != 0) return Fail(kExitFailed, "cannot write " + args.output);
-  std::cerr << "exported " << trials->size() << " trials to " << args.output << "\n";
+  std::cout << TrialDetailText(*trial, *segments, study->name, metric);
   return kExitOk;
 }
 

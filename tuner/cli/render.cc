@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 namespace autotune {
 namespace {
@@ -70,23 +71,87 @@ std::vector<TrialRecord> RankTrials(std::vector<TrialRecord> trials, const Objec
   };
   std::stable_sort(trials.begin(), trials.end(), [&](const TrialRecord& a, const TrialRecord& b) {
     if (rank(a) != rank(b)) return rank(a) < rank(b);
-    if (rank(a) == 0 && *a.value != *b.value) return objective.Better(*a.value, *b.value);
+    if (rank(a) == 0 && (objective.Better(*a.value, *b.value) || objective.Better(*b.value, *a.value)))
+      return objective.Better(*a.value, *b.value);
     return a.number < b.number;
   });
   if (limit && trials.size() > limit) trials.resize(limit);
   return trials;
 }
 
-std::string TrialTable(const std::vector<TrialRecord>& ranked, const std::string& metric) {
+std::string TrialTable(const std::vector<TrialRecord>& ranked, const std::string& metric, bool errors) {
   std::string out = Pad("rank", 6) + Pad("trial", 8) + Pad("state", 11) + Pad(metric, 14) + Pad("step", 8) +
-                    "params\n";
+                    "params" + (errors ? "  | error" : "") + "\n";
   int rank = 0;
   for (const auto& t : ranked) {
     ++rank;
     out += Pad(std::to_string(rank), 6) + Pad(std::to_string(t.id), 8) + Pad(ToString(t.state), 11) +
-           Pad(FormatValue(t.value), 14) + Pad(std::to_string(t.step), 8) + ToString(t.params) + "\n";
+           Pad(FormatValue(t.value), 14) + Pad(std::to_string(t.step), 8) + ToString(t.params) +
+           (errors ? "  | " + t.error : "") + "\n";
   }
   return out;
+}
+
+std::string TrialDetailText(const TrialRecord& t, const std::vector<SegmentRecord>& segments,
+                            const std::string& study, const std::string& metric) {
+  std::string out = "trial " + std::to_string(t.id) + " (number " + std::to_string(t.number) + " of study " +
+                    study + "): " + ToString(t.state) + "\n";
+  out += metric + ": " + FormatValue(t.value) + " at step " + std::to_string(t.step) + "\n";
+  out += "params: " + ToString(t.params) + "\n";
+  if (t.parent_id) {
+    out += "parent: trial " + std::to_string(*t.parent_id) + ", generation " + std::to_string(t.generation) + "\n";
+  }
+  if (!t.checkpoint.empty()) out += "checkpoint: " + t.checkpoint + "\n";
+  if (!t.error.empty()) out += "error: " + t.error + "\n";
+  out += "segments:\n  " + Pad("id", 8) + Pad("steps", 14) + Pad("try", 5) + Pad("state", 11) + Pad("exit", 6) +
+         Pad(metric, 12) + "error\n";
+  for (const auto& s : segments) {
+    out += "  " + Pad(std::to_string(s.id), 8) +
+           Pad("[" + std::to_string(s.step_begin) + ", " + std::to_string(s.step_end) + ")", 14) +
+           Pad(std::to_string(s.attempt), 5) + Pad(ToString(s.state), 11) + Pad(std::to_string(s.exit_code), 6) +
+           Pad(FormatValue(s.value), 12) + s.error + "\n";
+  }
+  if (!segments.empty() && !segments.back().log_tail.empty()) {
+    std::vector<std::string> lines;
+    std::stringstream ss(segments.back().log_tail);
+    for (std::string l; std::getline(ss, l);) lines.push_back(l);
+    const std::size_t from = lines.size() > 20 ? lines.size() - 20 : 0;
+    out += "output of segment " + std::to_string(segments.back().id) + " ended with:\n";
+    for (std::size_t i = from; i < lines.size(); ++i) out += "  | " + lines[i] + "\n";
+  }
+  return out;
+}
+
+std::string TrialDetailJson(const TrialRecord& t, const std::vector<SegmentRecord>& segments) {
+  nlohmann::json segs = nlohmann::json::array();
+  for (const auto& s : segments) {
+    segs.push_back({{"segment_id", s.id},
+                    {"step_begin", s.step_begin},
+                    {"step_end", s.step_end},
+                    {"attempt", s.attempt},
+                    {"state", ToString(s.state)},
+                    {"exit_code", s.exit_code},
+                    {"value", OptionalJson(s.value)},
+                    {"params", ParamsObject(s.params)},
+                    {"resume_from", s.resume_from},
+                    {"source_trial_id", s.source_trial_id ? nlohmann::json(*s.source_trial_id) : nlohmann::json(nullptr)},
+                    {"checkpoint_dir", s.checkpoint_dir},
+                    {"error", s.error},
+                    {"log_tail", s.log_tail}});
+  }
+  nlohmann::json j = {{"trial_id", t.id},
+                      {"number", t.number},
+                      {"study_id", t.study_id},
+                      {"state", ToString(t.state)},
+                      {"value", OptionalJson(t.value)},
+                      {"step", t.step},
+                      {"params", ParamsObject(t.params)},
+                      {"parent_id", t.parent_id ? nlohmann::json(*t.parent_id) : nlohmann::json(nullptr)},
+                      {"generation", t.generation},
+                      {"checkpoint", t.checkpoint},
+                      {"error", t.error},
+                      {"segments", segs}};
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string TrialsJson(const std::vector<TrialRecord>& trials) {

@@ -19,8 +19,16 @@ std::string ProgressLine(const Progress& p);
 std::vector<TrialRecord> RankTrials(std::vector<TrialRecord> trials, const Objective& objective,
                                     std::size_t limit);
 
-// A fixed-width table: rank, trial, state, value, step, params.
-std::string TrialTable(const std::vector<TrialRecord>& ranked, const std::string& metric);
+// A fixed-width table: rank, trial, state, value, step, params (and, with
+// errors, why each trial failed or stopped).
+std::string TrialTable(const std::vector<TrialRecord>& ranked, const std::string& metric, bool errors = false);
+
+// One trial in full: state, value, params, lineage, error, and its segments
+// (steps, attempt, state, exit status, error), with the last lines of the
+// last segment's output.
+std::string TrialDetailText(const TrialRecord& t, const std::vector<SegmentRecord>& segments,
+                            const std::string& study, const std::string& metric);
+std::string TrialDetailJson(const TrialRecord& t, const std::vector<SegmentRecord>& segments);
 
 // {"trial_id", "state", "value", "params", "parent_id", "generation"} per trial.
 std::string TrialsJson(const std::vector<TrialRecord>& trials);

@@ -14,7 +14,7 @@
 #include "db/store.h"
 #include "tuner/cli/commands.h"
 #include "tuner/cli/render.h"
-#include "tuner/coordinator/coordinator.h"
+#include "tuner/coordinator/study_service.h"
 #include "tuner/core/spec_json.h"
 #include "tuner/executor/local_process.h"
 
@@ -91,6 +91,22 @@ void PrintFailures(Store& store, const std::vector<TrialRecord>& trials) {
   }
 }
 
+// <folder of the store>/<store name without extension>-checkpoints: for the
+// default ./autotune.db that is ./autotune-checkpoints; stores side by side
+// keep their checkpoints apart.
+std::string DefaultCheckpointRoot(const std::string& db_path) {
+  const fs::path db = fs::absolute(db_path);
+  return (db.parent_path() / (db.stem().string() + "-checkpoints")).string();
+}
+
+// The exit status and message for a study that could not be opened or run.
+int RefuseStudy(const Status& s) {
+  if (s.code() == Status::Code::kInvalidArgument) return BadInput("invalid spec: " + s.ToString());
+  if (s.code() == Status::Code::kFailedPrecondition) return BadInput(s.message());
+  std::cerr << "autotune: " << s.ToString() << "\n";
+  return kExitFailed;
+}
+
 }  // namespace
 
 int RunCommand(const RunArgs& args) {
@@ -101,75 +117,56 @@ int RunCommand(const RunArgs& args) {
   if (!parsed.ok()) return BadInput("invalid spec " + args.spec_path + ": " + parsed.status().ToString());
   const StudySpec& spec = parsed->spec;
   if (!spec.trial) return BadInput("invalid spec: trial: is required for `autotune run`");
-  auto searcher = MakeSearcher(spec.searcher, spec.space, spec.seed, spec.budget.max_parallel);
-  if (!searcher.ok()) return BadInput("invalid spec: " + searcher.status().ToString());
 
   LocalProcessOptions exec_opts;
   exec_opts.max_parallel = spec.budget.max_parallel;
   if (spec.trial->gpus > 0) {
     exec_opts.gpu_ids = DetectGpus();
     exec_opts.gpus_per_trial = spec.trial->gpus;
-    if (static_cast<int>(exec_opts.gpu_ids.size()) < spec.trial->gpus) {
-      return BadInput("invalid spec: trial.gpus: each trial needs " + std::to_string(spec.trial->gpus) +
-                      " GPU(s) but " + std::to_string(exec_opts.gpu_ids.size()) + " are visible");
-    }
   }
+  // Everything that can be refused is refused before the store is created.
+  Status valid = StudyService::Validate(spec, static_cast<int>(exec_opts.gpu_ids.size()));
+  if (!valid.ok()) return RefuseStudy(valid);
 
   auto store_or = OpenSqliteStore(args.db_path);
   if (!store_or.ok()) return BadInput("cannot open store " + args.db_path + ": " + store_or.status().ToString());
   Store& store = **store_or;
-  if (!spec.warm_start_study.empty()) {
-    auto source = store.FindStudy(spec.warm_start_study);
-    if (!source.ok() || !*source)
-      return BadInput("invalid spec: warm_start.study: no study named '" + spec.warm_start_study + "' in " +
-                      args.db_path);
-  }
-  auto existing = store.FindStudy(spec.name);
-  if (!existing.ok()) return BadInput(existing.status().ToString());
-  StudyRecord study;
-  if (*existing) {
-    study = **existing;
-    if (study.spec_json != parsed->canonical_json) {
-      return BadInput("study '" + spec.name + "' already exists in " + args.db_path +
-                      " with a different spec; rename the study or use another --db");
-    }
-    if (study.state == StudyState::kCompleted || study.state == StudyState::kFailed) {
-      std::cout << "Study '" << spec.name << "' already finished (" << ToString(study.state) << ").\n";
-      auto trials = store.ListTrials(study.id);
-      if (trials.ok()) std::cout << TrialTable(RankTrials(*trials, spec.objective, args.top), spec.objective.metric);
-      return study.state == StudyState::kCompleted ? kExitOk : kExitFailed;
-    }
-    std::cerr << "Resuming study '" << spec.name << "' from " << args.db_path << "\n";
-  } else {
-    auto created = store.CreateStudy(spec.name, parsed->canonical_json);
-    if (!created.ok()) return BadInput(created.status().ToString());
-    study = *created;
-  }
-
-  fs::path db_dir = fs::absolute(args.db_path).parent_path();
-  CoordinatorOptions copts;
-  copts.checkpoint_root = args.checkpoint_dir.empty() ? (db_dir / "autotune-checkpoints").string()
+  ServiceOptions sopts;
+  sopts.checkpoint_root = args.checkpoint_dir.empty() ? DefaultCheckpointRoot(args.db_path)
                                                       : fs::absolute(args.checkpoint_dir).string();
-  exec_opts.log_dir = copts.checkpoint_root + "/" + spec.name + "/logs";
-  std::error_code ec;
-  fs::create_directories(exec_opts.log_dir, ec);
-  if (ec) return BadInput("cannot create " + exec_opts.log_dir + ": " + ec.message());
 
   boost::asio::io_context io;
   LocalProcessExecutor executor(io, exec_opts);
-  Coordinator coordinator(io, store, executor, **searcher, spec, study, copts);
-  ProgressPrinter printer(args.quiet);
-  coordinator.on_progress = [&](const Progress& p) { printer.Update(p); };
-  coordinator.on_log = [&](const std::string& line) { printer.Log(line); };
+  StudyService service(io, store, executor, sopts);
+  auto opened = service.Open(*parsed);
+  if (!opened.ok()) return RefuseStudy(opened.status());
+  const StudyRecord& study = opened->record;
+  if (study.state == StudyState::kCompleted || study.state == StudyState::kFailed) {
+    std::cout << "Study '" << spec.name << "' already finished (" << ToString(study.state) << ").\n";
+    auto trials = store.ListTrials(study.id);
+    if (trials.ok()) std::cout << TrialTable(RankTrials(*trials, spec.objective, args.top), spec.objective.metric);
+    return study.state == StudyState::kCompleted ? kExitOk : kExitFailed;
+  }
+  if (!opened->created) std::cerr << "Resuming study '" << spec.name << "' from " << args.db_path << "\n";
 
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  ProgressPrinter printer(args.quiet);
+  Progress last_progress;
+  service.on_progress = [&](std::int64_t, const Progress& p) {
+    last_progress = p;
+    printer.Update(p);
+  };
+  service.on_log = [&](std::int64_t, const std::string& line) { printer.Log(line); };
+
+  // SIGINT, SIGTERM and SIGHUP stop the study (resumable); a second one kills trials at once.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   int signals_seen = 0;
   std::function<void()> wait_signal = [&] {
     signals.async_wait([&](const boost::system::error_code& e, int) {
       if (e) return;
       if (++signals_seen == 1) {
         printer.Log("interrupted: stopping (press Ctrl-C again to kill trials at once)");
-        coordinator.Stop();
+        Status s = service.Stop(study.id);
+        if (!s.ok()) io.stop();
         wait_signal();
       } else {
         io.stop();
@@ -182,8 +179,7 @@ int RunCommand(const RunArgs& args) {
     ticker.expires_after(std::chrono::seconds(1));
     ticker.async_wait([&](const boost::system::error_code& e) {
       if (e) return;
-      Progress p = coordinator.progress();
-      printer.Update(p);
+      if (const Progress* p = service.ProgressOf(study.id)) printer.Update(*p);
       tick();
     });
   };
@@ -191,14 +187,15 @@ int RunCommand(const RunArgs& args) {
 
   Status final_status;
   StudyState final_state = StudyState::kFailed;
-  coordinator.Start([&](const Status& s, StudyState state) {
+  Status started = service.Run(study.id, [&](const Status& s, StudyState state) {
     final_status = s;
     final_state = state;
     signals.cancel();
     ticker.cancel();
   });
+  if (!started.ok()) return RefuseStudy(started);
   io.run();
-  printer.Update(coordinator.progress(), true);
+  printer.Update(last_progress, true);
   printer.End();
 
   auto trials = store.ListTrials(study.id);
@@ -212,7 +209,8 @@ int RunCommand(const RunArgs& args) {
     return kExitFailed;
   }
   if (!final_status.ok()) {
-    std::cerr << "autotune: study failed: " << final_status.ToString() << "\n";
+    std::cerr << "autotune: study interrupted by an error: " << final_status.ToString()
+              << "\nrun the same command again to resume\n";
     return final_status.code() == Status::Code::kInvalidArgument ? kExitBadInput : kExitFailed;
   }
   if (final_state == StudyState::kStopped) {

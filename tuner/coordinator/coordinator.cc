@@ -1,12 +1,15 @@
+// The coordinator's life cycle: start and resume, filling slots, launching
+// segments, ending the study. What happens when a segment ends is in
+// coordinator_segments.cc; the bookkeeping of trial states in trial_book.cc.
 #include "tuner/coordinator/coordinator.h"
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <cmath>
+#include <unordered_map>
 
 #include "tuner/core/rng.h"
-#include "tuner/coordinator/outcome.h"
 
 namespace autotune {
 
@@ -18,7 +21,9 @@ Coordinator::Coordinator(boost::asio::io_context& io, Store& store, Executor& ex
       searcher_(searcher),
       spec_(std::move(spec)),
       study_(std::move(study)),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      keeper_(store, options_.checkpoint_root, study_.name, [this](const std::string& line) { Log(line); }),
+      metrics_(io, store, options_.metric_flush_s, [this](const Status& s) { Fail(s); }) {
   if (!options_.now) {
     options_.now = [] {
       return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -27,11 +32,23 @@ Coordinator::Coordinator(boost::asio::io_context& io, Store& store, Executor& ex
   progress_.total = spec_.budget.max_trials;
 }
 
+Coordinator::~Coordinator() { *alive_ = false; }
+
+void Coordinator::Post(std::function<void()> fn) {
+  boost::asio::post(io_, [alive = std::weak_ptr<bool>(alive_), fn = std::move(fn)] {
+    auto a = alive.lock();
+    if (a && *a) fn();
+  });
+}
+
 void Coordinator::Start(DoneFn done) {
   done_ = std::move(done);
   started_at_ = options_.now();
-  boost::asio::post(io_, [this] {
+  Post([this] {
     if (!spec_.trial) return Fail(Status::InvalidArgument("the spec has no trial section to run", "trial"));
+    auto scheduler = MakeScheduler(spec_);
+    if (!scheduler.ok()) return Fail(scheduler.status());
+    scheduler_ = std::move(scheduler).value();
     Status s = Load();
     if (!s.ok()) return Fail(s);
     UpdateProgress();
@@ -44,33 +61,59 @@ Status Coordinator::Load() {
   if (recovered > 0) Log("resuming: " + std::to_string(recovered) + " interrupted segment(s) will re-run");
   if (study_.state != StudyState::kRunning) AT_RETURN_IF_ERROR(store_.SetStudyState(study_.id, StudyState::kRunning));
   AT_ASSIGN_OR_RETURN(trials_, store_.ListTrials(study_.id));
-  history_.trials.clear();
+  AT_ASSIGN_OR_RETURN(auto segments, store_.ListSegmentSummaries(study_.id));
+  std::unordered_map<std::int64_t, int> number_of;
+  for (std::size_t i = 0; i < trials_.size(); ++i) {
+    if (trials_[i].number != static_cast<int>(i))
+      return Status::Internal("study " + study_.name + " has a gap in its trial numbers at " + std::to_string(i));
+    number_of[trials_[i].id] = static_cast<int>(i);
+  }
+  history_.trials.assign(trials_.size(), Observation{});
+  std::map<std::int64_t, int> failed_here;  // trial id -> failed segments of its current range
+  for (const SegmentSummary& seg : segments) {
+    const int n = number_of.at(seg.trial_id);
+    if (seg.state == SegmentState::kCompleted && seg.value)
+      history_.trials[n].intermediate.emplace_back(seg.step_end, spec_.objective.Loss(*seg.value));
+    if (seg.state == SegmentState::kFailed && seg.step_begin == trials_[n].step) ++failed_here[seg.trial_id];
+  }
   for (auto& t : trials_) {
-    TrialState state = t.state;
-    t.state = TrialState::kPending;
-    history_.trials.resize(t.number);  // SetState appends it as new
-    SetState(t, state);
-    if (t.state == TrialState::kPending || t.state == TrialState::kPaused) {
-      // Failed attempts of the range it is about to re-run count against retries.
-      AT_ASSIGN_OR_RETURN(auto segments, store_.ListSegments(t.id));
-      int failed = 0;
-      for (const auto& seg : segments)
-        if (seg.step_begin == t.step && seg.state == SegmentState::kFailed) ++failed;
-      failures_[t.id] = failed;
+    Observation& o = history_.trials[t.number];
+    if (t.parent_id && number_of.count(*t.parent_id)) o.parent = number_of[*t.parent_id];
+    o.generation = t.generation;
+    o.has_checkpoint = !t.checkpoint.empty();
+    if (t.state == TrialState::kPending && failed_here.count(t.id)) failures_[t.id] = failed_here[t.id];
+    if (t.state == TrialState::kCompleted && t.value &&
+        (!any_completed_loss_ || spec_.objective.Loss(*t.value) > worst_completed_loss_)) {
+      worst_completed_loss_ = spec_.objective.Loss(*t.value);
+      any_completed_loss_ = true;
     }
   }
-  for (const auto& t : trials_) {
-    if (t.state == TrialState::kCompleted && t.value && !t.checkpoint.empty())
+  for (auto& t : trials_) {
+    const TrialState state = t.state;
+    t.state = TrialState::kPending;
+    ++counts_[static_cast<int>(TrialState::kPending)];
+    SetState(t, state);
+    if (state == TrialState::kCompleted && t.value && !t.checkpoint.empty())
       kept_.insert({spec_.objective.Loss(*t.value), t.number});
   }
-  finished_at_start_ = counts_[int(TrialState::kCompleted)] + counts_[int(TrialState::kFailed)];
-  return LoadWarmStart();
+  while (static_cast<int>(kept_.size()) > options_.keep_best_checkpoints) kept_.erase(std::prev(kept_.end()));
+  finished_at_start_ = counts_[int(TrialState::kCompleted)] + counts_[int(TrialState::kFailed)] +
+                       counts_[int(TrialState::kPruned)];
+  AT_RETURN_IF_ERROR(LoadWarmStart());
+  AT_RETURN_IF_ERROR(keeper_.Claim(std::to_string(study_.id) + " " + std::to_string(study_.created_at)));
+  SweepCheckpoints();
+  return Status::Ok();
 }
 
 Status Coordinator::LoadWarmStart() {
   history_.prior.clear();
-  for (const auto& w : spec_.warm_start)
-    history_.prior.push_back({w.params, TrialState::kCompleted, spec_.objective.Loss(w.value)});
+  for (const auto& w : spec_.warm_start) {
+    Observation o;
+    o.params = w.params;
+    o.state = TrialState::kCompleted;
+    o.loss = spec_.objective.Loss(w.value);
+    history_.prior.push_back(std::move(o));
+  }
   if (spec_.warm_start_study.empty()) return Status::Ok();
   AT_ASSIGN_OR_RETURN(auto other, store_.FindStudy(spec_.warm_start_study));
   if (!other) {
@@ -81,83 +124,112 @@ Status Coordinator::LoadWarmStart() {
   for (const auto& t : trials) {
     // Trials whose params do not fit this study's space cannot inform it.
     if (t.state != TrialState::kCompleted || !t.value || !spec_.space.Validate(t.params).ok()) continue;
-    history_.prior.push_back({t.params, TrialState::kCompleted, spec_.objective.Loss(*t.value)});
+    Observation o;
+    o.params = t.params;
+    o.state = TrialState::kCompleted;
+    o.loss = spec_.objective.Loss(*t.value);
+    history_.prior.push_back(std::move(o));
   }
   return Status::Ok();
-}
-
-void Coordinator::SetState(TrialRecord& t, TrialState state) {
-  if (static_cast<std::size_t>(t.number) >= history_.trials.size()) history_.trials.resize(t.number + 1);
-  else --counts_[static_cast<int>(t.state)];
-  t.state = state;
-  ++counts_[static_cast<int>(state)];
-  if (state == TrialState::kPending || state == TrialState::kPaused) pending_.insert(t.number);
-  else pending_.erase(t.number);
-  Observation& o = history_.trials[t.number];
-  o.params = t.params;
-  o.state = state;
-  o.loss.reset();
-  if (t.value && (state == TrialState::kCompleted || state == TrialState::kPruned))
-    o.loss = spec_.objective.Loss(*t.value);
-  if (state == TrialState::kCompleted && t.value &&
-      (!progress_.best_value || spec_.objective.Better(*t.value, *progress_.best_value))) {
-    progress_.best_value = t.value;
-    progress_.best_trial_id = t.id;
-  }
 }
 
 bool Coordinator::OutOfTime() const {
   return spec_.budget.max_time_s > 0 && options_.now() - started_at_ >= spec_.budget.max_time_s;
 }
 
+void Coordinator::Pump() {
+  if (scheduler_ && !finished_ && ending_ == Ending::kNone) Fill();
+}
+
 void Coordinator::Fill() {
-  if (finished_ || stopping_) return;
-  // Trials already created but not running (resumed, or retrying) go first.
-  while (!pending_.empty() && executor_.Running() < executor_.Capacity()) {
-    Status s = Launch(trials_[*pending_.begin()]);
+  if (finished_ || ending_ != Ending::kNone || !scheduler_) return;
+  for (bool progressed = true; progressed;) {
+    progressed = false;
+    Status s = FillOnce(&progressed);
     if (!s.ok()) return Fail(s);
-  }
-  int free = executor_.Capacity() - executor_.Running();
-  int left = spec_.budget.max_trials - static_cast<int>(trials_.size());
-  bool exhausted = searcher_.Exhausted(history_);
-  if (free > 0 && left > 0 && !exhausted && !OutOfTime()) {
-    auto suggested = searcher_.Suggest(history_, std::min(free, left));
-    if (!suggested.ok()) return Fail(suggested.status());
-    searcher_dry_ = suggested->empty();
-    for (auto& params : *suggested) {
-      auto created = store_.CreateTrial(study_.id, params, std::nullopt, 0);
-      if (!created.ok()) return Fail(created.status());
-      trials_.push_back(std::move(*created));
-      SetState(trials_.back(), TrialState::kPending);
-      Status s = Launch(trials_.back());
-      if (!s.ok()) return Fail(s);
-    }
   }
   UpdateProgress();
   if (!running_.empty()) return;
-  // Nothing runs: the study is over unless something is still pending.
-  if (!pending_.empty() && !OutOfTime()) return boost::asio::post(io_, [this] { Fill(); });
-  if (searcher_dry_ && !exhausted && left > 0 && !OutOfTime())
-    Log("the searcher has no further suggestions; ending the study");
-  bool any_completed = counts_[int(TrialState::kCompleted)] > 0;
-  Finish(Status::Ok(), any_completed ? StudyState::kCompleted : StudyState::kFailed);
+  if (!OutOfTime() && !executor_.CanAccept(spec_.trial->gpus)) {
+    // Another study holds the executor's slots: its next segment end pumps
+    // this one. With nothing running anywhere, no slot will ever come.
+    if (executor_.Running() > 0) return;
+    return Fail(Status::FailedPrecondition(
+        "the executor cannot run this study's trials (each needs " + std::to_string(spec_.trial->gpus) +
+        " GPU(s), the executor has " + std::to_string(executor_.Capacity()) + " slot(s) and " +
+        std::to_string(executor_.GpuCount()) + " GPU(s))"));
+  }
+  Status s = EndStudy();
+  if (!s.ok()) Fail(s);
 }
 
-std::string Coordinator::CheckpointDir(const TrialRecord& t, std::int64_t step_begin, int attempt) const {
-  return options_.checkpoint_root + "/" + study_.name + "/trial-" + std::to_string(t.number) + "/steps-" +
-         std::to_string(step_begin) + "-try-" + std::to_string(attempt);
+Status Coordinator::FillOnce(bool* progressed) {
+  const int room = spec_.budget.max_parallel - running();
+  if (room <= 0 || !executor_.CanAccept(spec_.trial->gpus) || OutOfTime()) return Status::Ok();
+  // Planned segments first (resumed, retried, continued trials).
+  if (!pending_.empty()) {
+    *progressed = true;
+    return Launch(trials_[*pending_.begin()]);
+  }
+  if (auto resume = scheduler_->ResumeNext(history_)) {
+    const auto& [number, decision] = *resume;
+    if (number < 0 || number >= static_cast<int>(trials_.size()) ||
+        trials_[number].state != TrialState::kPaused) {
+      return Status::Internal("the scheduler woke trial " + std::to_string(number) + ", which is not paused");
+    }
+    if (decision.kind != Decision::Kind::kPause) {
+      *progressed = true;
+      AT_RETURN_IF_ERROR(ApplyDecision(trials_[number], decision));
+      if (!decision.reason.empty()) {
+        Log("trial " + std::to_string(trials_[number].id) + " " + decision.reason);
+        AT_RETURN_IF_ERROR(store_.AddEvent(study_.id, trials_[number].id,
+                                           std::string("trial.") + ToString(decision.kind), decision.reason));
+      }
+      return Status::Ok();
+    }
+  }
+  const int left = spec_.budget.max_trials - static_cast<int>(trials_.size());
+  if (left <= 0 || searcher_dry_ || !scheduler_->AcceptsNewTrial(history_) || searcher_.Exhausted(history_))
+    return Status::Ok();
+  return CreateTrials(std::min(room, left), progressed);
+}
+
+Status Coordinator::CreateTrials(int n, bool* progressed) {
+  AT_ASSIGN_OR_RETURN(auto suggested, searcher_.Suggest(history_, n));
+  if (suggested.empty()) {
+    searcher_dry_ = true;  // asked again after the next result
+    return Status::Ok();
+  }
+  for (auto& params : suggested) {
+    AT_ASSIGN_OR_RETURN(TrialRecord created, store_.CreateTrial(study_.id, params, std::nullopt, 0));
+    trials_.push_back(std::move(created));
+    history_.trials.emplace_back();
+    ++counts_[static_cast<int>(TrialState::kPending)];
+    SetState(trials_.back(), TrialState::kPending);
+  }
+  *progressed = true;
+  return Status::Ok();
 }
 
 Status Coordinator::Launch(TrialRecord& t) {
   const TrialSpec& ts = *spec_.trial;
+  std::int64_t end = t.next_step_end;
+  if (end <= t.step) end = t.step == 0 ? scheduler_->FirstSegmentEnd(history_, t.number) : MaxSteps();
+  end = std::min(end, MaxSteps());
+  if (end <= t.step) {
+    return Status::Internal("trial " + std::to_string(t.id) + " is pending at step " + std::to_string(t.step) +
+                            " with nothing left to run");
+  }
   SegmentRecord seg;
   seg.trial_id = t.id;
   seg.step_begin = t.step;
-  seg.step_end = ts.max_steps;
+  seg.step_end = end;
   seg.params = t.params;
   seg.resume_from = t.checkpoint;
-  seg.checkpoint_dir = CheckpointDir(t, seg.step_begin, failures_[t.id]);
+  AT_ASSIGN_OR_RETURN(seg.checkpoint_dir, keeper_.SegmentDir(t.number, seg.step_begin, seg.step_end));
   AT_ASSIGN_OR_RETURN(seg, store_.StartSegment(seg));
+  RemoveTree(seg.checkpoint_dir);  // every try writes into a fresh, empty folder
+  t.next_step_end = end;
   SetState(t, TrialState::kRunning);
 
   SegmentTask task;
@@ -174,146 +246,109 @@ Status Coordinator::Launch(TrialRecord& t) {
   task.seed = Mix64(spec_.seed * 0x100000001b3ULL + static_cast<std::uint64_t>(t.number)) & 0x7fffffff;
   task.gpus = ts.gpus;
   task.timeout_s = ts.timeout_s;
-  const std::int64_t segment_id = seg.id;
-  running_[segment_id] = Running{t.number, seg, std::nullopt, -1};
-  const std::string metric = spec_.objective.metric;
+  task.log_dir = keeper_.LogDir();
+  const std::int64_t id = seg.id;
+  running_[id] = Running{t.number, seg, std::nullopt, -1, false};
+  std::weak_ptr<bool> alive = alive_;
   Status s = executor_.Launch(
       task,
-      [this, segment_id, metric](const MetricPoint& p) {
-        auto it = running_.find(segment_id);
-        if (it == running_.end()) return;
-        Status st = store_.AppendMetrics(segment_id, p);
-        if (!st.ok()) return Fail(st);
-        auto m = p.values.find(metric);
-        if (m != p.values.end() && p.step >= it->second.value_step) {
-          it->second.value = m->second;
-          it->second.value_step = p.step;
-        }
+      [this, alive, id](const MetricPoint& p) {
+        auto a = alive.lock();
+        if (a && *a) OnMetrics(id, p);
       },
-      [this, segment_id](const SegmentResult& r) {
-        boost::asio::post(io_, [this, segment_id, r] { OnDone(segment_id, r); });
-      });
-  if (!s.ok()) {
-    running_.erase(segment_id);
-    return s;
+      [this, id](const SegmentResult& r) { Post([this, id, r] { OnDone(id, r); }); });
+  if (s.ok()) return Status::Ok();
+  running_.erase(id);
+  SegmentOutcome undo;
+  undo.state = SegmentState::kCancelled;
+  undo.error = "not started: " + s.message();
+  undo.trial_state = TrialState::kPending;
+  undo.trial_step = t.step;
+  AT_RETURN_IF_ERROR(store_.FinishSegment(id, undo));
+  SetState(t, TrialState::kPending);
+  return s;
+}
+
+void Coordinator::OnMetrics(std::int64_t segment_id, const MetricPoint& p) {
+  auto it = running_.find(segment_id);
+  if (it == running_.end()) return;
+  auto m = p.values.find(spec_.objective.metric);
+  if (m != p.values.end() && p.step >= it->second.value_step) {
+    it->second.value = m->second;
+    it->second.value_step = p.step;
   }
+  metrics_.Add(segment_id, p);
+}
+
+Status Coordinator::EndStudy() {
+  // Nothing runs and nothing can start: trials that would wait forever stop here.
+  const bool out_of_time = OutOfTime();
+  const std::string why = out_of_time ? "budget.max_time_s was spent" : "not resumed before the study ended";
+  std::vector<int> stranded(stopped_.begin(), stopped_.end());
+  if (out_of_time) stranded.insert(stranded.end(), pending_.begin(), pending_.end());
+  for (int n : stranded) {
+    TrialRecord& t = trials_[n];
+    if (t.state != TrialState::kPaused && t.state != TrialState::kPending) continue;
+    AT_RETURN_IF_ERROR(ApplyDecision(t, Decision::Prune(why)));
+  }
+  const int left = spec_.budget.max_trials - static_cast<int>(trials_.size());
+  if (searcher_dry_ && left > 0 && !out_of_time) Log("the searcher has no further suggestions; ending the study");
+  SweepCheckpoints();
+  const bool any_completed = counts_[int(TrialState::kCompleted)] > 0;
+  Finish(Status::Ok(), any_completed ? StudyState::kCompleted : StudyState::kFailed, Ending::kDone);
   return Status::Ok();
 }
 
-void Coordinator::OnDone(std::int64_t segment_id, const SegmentResult& result) {
-  auto it = running_.find(segment_id);
-  if (it == running_.end()) return;
-  Running run = std::move(it->second);
-  running_.erase(it);
-  TrialRecord& t = trials_[run.number];
-  SegmentVerdict v = JudgeSegment(result, run.value, spec_.objective.metric, stopping_);
-  SegmentOutcome out;
-  out.state = v.segment_state;
-  out.exit_code = result.kind == SegmentResult::Kind::kSignaled ? -result.exit_code : result.exit_code;
-  out.error = v.error;
-  out.log_tail = result.log_tail;
-  out.value = run.value ? run.value : t.value;
-  out.trial_step = t.step;
-  if (v.segment_state == SegmentState::kCompleted) {
-    out.trial_state = run.segment.step_end >= spec_.trial->max_steps ? TrialState::kCompleted
-                                                                      : TrialState::kPending;
-    out.trial_step = run.segment.step_end;
-    if (result.checkpoint_complete) out.checkpoint = run.segment.checkpoint_dir;
-    failures_.erase(t.id);
-  } else if (v.segment_state == SegmentState::kCancelled) {
-    out.trial_state = TrialState::kPending;  // a later run resumes it
-  } else if (++failures_[t.id] <= spec_.trial->retries) {
-    out.trial_state = TrialState::kPending;
-    Log("trial " + std::to_string(t.id) + " segment failed (" + v.error + "); retry " +
-        std::to_string(failures_[t.id]) + " of " + std::to_string(spec_.trial->retries));
-  } else {
-    out.trial_state = TrialState::kFailed;
-    out.trial_error = v.error;
-  }
-  Status s = store_.FinishSegment(segment_id, out);
-  if (!s.ok()) return Fail(s);
-  std::string previous_checkpoint = t.checkpoint;
-  t.value = out.value;
-  t.step = out.trial_step;
-  if (!out.checkpoint.empty()) t.checkpoint = out.checkpoint;
-  if (!out.trial_error.empty()) t.error = out.trial_error;
-  SetState(t, out.trial_state);
-  if (t.state == TrialState::kCompleted)
-    Log("trial " + std::to_string(t.id) + " completed: " + spec_.objective.metric + "=" +
-        ToString(ParamValue(*t.value)) + "  " + ToString(t.params));
-  if (t.state == TrialState::kFailed) Log("trial " + std::to_string(t.id) + " failed: " + t.error);
-  if (v.segment_state == SegmentState::kCompleted && !out.checkpoint.empty() && !previous_checkpoint.empty())
-    DeleteCheckpoint(t.id, previous_checkpoint);  // superseded by the new one
-  // A failed segment's checkpoint, or one never completed, can never be resumed from.
-  if (v.segment_state != SegmentState::kCompleted || !result.checkpoint_complete)
-    RemoveEmptyOrTree(run.segment.checkpoint_dir);
-  PruneCheckpoints(t);
-  if (stopping_) {
-    UpdateProgress();
-    if (running_.empty()) Finish(Status::Ok(), StudyState::kStopped);
-    return;
-  }
-  Fill();
-}
-
 void Coordinator::Stop() {
-  boost::asio::post(io_, [this] {
-    if (finished_ || stopping_) return;
-    stopping_ = true;
+  Post([this] {
+    if (finished_ || ending_ != Ending::kNone) return;
     Log("stopping: cancelling " + std::to_string(running_.size()) + " running segment(s)");
-    if (running_.empty()) return Finish(Status::Ok(), StudyState::kStopped);
-    for (const auto& [id, run] : running_) executor_.Cancel(id);
+    Finish(Status::Ok(), StudyState::kStopped, Ending::kStop);
   });
 }
 
-void Coordinator::Finish(const Status& status, StudyState state) {
+void Coordinator::Interrupt() {
+  Post([this] {
+    if (finished_ || ending_ != Ending::kNone) return;
+    Finish(Status::Ok(), StudyState::kRunning, Ending::kInterrupt);
+  });
+}
+
+void Coordinator::CancelAll() {
+  for (auto& [id, run] : running_) {
+    if (run.cancel_requested) continue;
+    run.cancel_requested = true;
+    executor_.Cancel(id);
+  }
+}
+
+void Coordinator::Finish(const Status& status, StudyState state, Ending how) {
   if (finished_) return;
+  if (ending_ == Ending::kNone) {
+    ending_ = how;
+    end_status_ = status;
+    end_state_ = state;
+  } else if (!status.ok() && end_status_.ok()) {
+    ending_ = Ending::kFail;  // an engine error wins over a stop: the study stays resumable
+    end_status_ = status;
+    end_state_ = StudyState::kRunning;
+  }
+  if (!running_.empty()) return CancelAll();  // OnDone calls back when the last one ended
   finished_ = true;
-  for (const auto& [id, run] : running_) executor_.Cancel(id);
-  Status s = store_.SetStudyState(study_.id, state);
+  Status flushed = metrics_.Flush();
+  if (!flushed.ok() && end_status_.ok()) end_status_ = flushed, end_state_ = StudyState::kRunning;
+  if (end_state_ != StudyState::kRunning) {
+    Status s = store_.SetStudyState(study_.id, end_state_);
+    if (!s.ok() && end_status_.ok()) end_status_ = s;
+  }
   UpdateProgress();
-  if (done_) done_(status.ok() ? s : status, state);
-}
-
-void Coordinator::UpdateProgress() {
-  Progress& p = progress_;
-  p.total = spec_.budget.max_trials;
-  p.completed = counts_[int(TrialState::kCompleted)];
-  p.failed = counts_[int(TrialState::kFailed)];
-  p.running = counts_[int(TrialState::kRunning)];
-  p.pending = counts_[int(TrialState::kPending)] + counts_[int(TrialState::kPaused)];
-  p.elapsed_s = options_.now() - started_at_;
-  int done_here = p.completed + p.failed - finished_at_start_;
-  int remaining = std::max(0, p.total - p.completed - p.failed);
-  p.eta_s = done_here > 0 && p.elapsed_s > 0 ? remaining * p.elapsed_s / done_here : -1;
-  if (on_progress) on_progress(p);
-}
-
-void Coordinator::DeleteCheckpoint(std::int64_t trial_id, const std::string& path) {
-  RemoveTree(path);
-  auto checkpoints = store_.ListCheckpoints(trial_id);
-  if (!checkpoints.ok()) return Log("could not list checkpoints: " + checkpoints.status().ToString());
-  for (const auto& c : *checkpoints) {
-    if (c.path == path && !c.deleted) {
-      Status s = store_.MarkCheckpointDeleted(c.id);
-      if (!s.ok()) Log("could not record a deleted checkpoint: " + s.ToString());
-    }
-  }
-}
-
-// Keeps the checkpoints of the best keep_best_checkpoints completed trials
-// (users want the winners' weights); a failed trial's checkpoint is never needed.
-void Coordinator::PruneCheckpoints(const TrialRecord& t) {
-  if (t.checkpoint.empty()) return;
-  if (t.state == TrialState::kFailed) return DeleteCheckpoint(t.id, t.checkpoint);
-  if (t.state != TrialState::kCompleted || !t.value) return;
-  kept_.insert({spec_.objective.Loss(*t.value), t.number});
-  while (static_cast<int>(kept_.size()) > options_.keep_best_checkpoints) {
-    auto worst = std::prev(kept_.end());
-    const TrialRecord& w = trials_[worst->second];
-    kept_.erase(worst);
-    DeleteCheckpoint(w.id, w.checkpoint);
-  }
+  // done may destroy this coordinator: call it from its own handler.
+  Post([this] {
+    DoneFn done = std::move(done_);
+    const Status final_status = end_status_;
+    const StudyState final_state = end_state_;
+    if (done) done(final_status, final_state);  // touches no member after this
+  });
 }
 
 }  // namespace autotune

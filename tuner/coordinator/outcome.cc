@@ -2,15 +2,14 @@
 
 #include <csignal>
 #include <cstring>
-#include <filesystem>
 
 namespace autotune {
 
 SegmentVerdict JudgeSegment(const SegmentResult& r, const std::optional<double>& value,
-                            const std::string& metric, bool stopping) {
+                            const std::string& metric, bool cancel_requested) {
   SegmentVerdict v;
   using K = SegmentResult::Kind;
-  if (r.kind == K::kCancelled && stopping) {
+  if (r.kind == K::kCancelled && cancel_requested) {
     v.segment_state = SegmentState::kCancelled;
     return v;
   }
@@ -43,19 +42,6 @@ SegmentVerdict JudgeSegment(const SegmentResult& r, const std::optional<double>&
     v.segment_state = SegmentState::kCompleted;
   }
   return v;
-}
-
-void RemoveTree(const std::string& dir) {
-  if (dir.empty()) return;
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-}
-
-void RemoveEmptyOrTree(const std::string& dir) {
-  RemoveTree(dir);
-  std::error_code ec;
-  auto parent = std::filesystem::path(dir).parent_path();
-  if (std::filesystem::is_empty(parent, ec) && !ec) std::filesystem::remove(parent, ec);
 }
 
 }  // namespace autotune

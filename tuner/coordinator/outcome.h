@@ -1,5 +1,4 @@
-// Pure helpers of the coordinator: how a segment's result is judged, and
-// checkpoint directory housekeeping.
+// Pure helpers of the coordinator: how a segment's result is judged.
 #pragma once
 
 #include <optional>
@@ -16,13 +15,10 @@ struct SegmentVerdict {
 };
 
 // A segment succeeds when the program exited 0, spoke the protocol correctly
-// and reported the objective metric; a cancel during a stop is "cancelled".
+// and reported the objective metric; a cancel the coordinator asked for
+// (stop, shutdown, an engine error) is "cancelled": its trial waits to be
+// resumed and no retry is spent.
 SegmentVerdict JudgeSegment(const SegmentResult& r, const std::optional<double>& value,
-                            const std::string& metric, bool stopping);
-
-// Removes a directory tree, ignoring errors (it may never have been created).
-void RemoveTree(const std::string& dir);
-// Removes dir and then its parent folder if that is left empty.
-void RemoveEmptyOrTree(const std::string& dir);
+                            const std::string& metric, bool cancel_requested);
 
 }  // namespace autotune

@@ -20,8 +20,13 @@ struct Objective {
   Mode mode = Mode::kMin;
   // Orients a raw metric so that smaller is better (what searchers minimise).
   double Loss(double value) const { return mode == Mode::kMax ? -value : value; }
-  // True when a is strictly better than b.
-  bool Better(double a, double b) const { return mode == Mode::kMax ? a > b : a < b; }
+  // True when a is strictly better than b. NaN is worse than every number,
+  // so a NaN value is never the best (the store's BestTrial agrees).
+  bool Better(double a, double b) const {
+    if (a != a) return false;
+    if (b != b) return true;
+    return mode == Mode::kMax ? a > b : a < b;
+  }
 };
 
 // Scalar algorithm options ("n_initial": 8, "multivariate": true, ...). Each
@@ -36,6 +41,9 @@ struct AlgorithmSpec {
 
 struct TrialSpec {
   std::vector<std::string> command;  // argv; argv[0] resolved to an executable path
+  // The command as the canonical spec records it: argv[0] as written when it
+  // is a bare program name found on PATH, resolved paths otherwise.
+  std::vector<std::string> command_as_written;
   std::map<std::string, std::string> env;
   int gpus = 0;                // GPUs per trial (CUDA_VISIBLE_DEVICES slots)
   std::int64_t max_steps = 1;  // a trial's whole step budget

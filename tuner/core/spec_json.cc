@@ -9,6 +9,7 @@
 
 #include "tuner/core/json_fields.h"
 #include "tuner/core/space_json.h"
+#include "tuner/core/spec_canonical.h"
 
 namespace autotune {
 namespace {
@@ -22,14 +23,16 @@ bool IsExecutableFile(const fs::path& p) {
   return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
 }
 
-// Finds argv[0]: a path (relative to base_dir) or a program on PATH.
-StatusOr<std::string> ResolveProgram(const std::string& prog, const fs::path& base) {
+// Finds argv[0]: a path (relative to base_dir) or a program on PATH. Without
+// check_programs a path is only made absolute and a bare name not on PATH is
+// kept as it is.
+StatusOr<std::string> ResolveProgram(const std::string& prog, const fs::path& base, bool check_programs) {
   const std::string field = "trial.command[0]";
   if (prog.empty()) return Status::InvalidArgument("must not be empty", field);
   if (prog.find('/') != std::string::npos) {
     fs::path p = fs::path(prog).is_absolute() ? fs::path(prog) : base / prog;
     p = p.lexically_normal();
-    if (!IsExecutableFile(p))
+    if (check_programs && !IsExecutableFile(p))
       return Status::InvalidArgument("'" + p.string() + "' is not an executable file", field);
     return p.string();
   }
@@ -45,12 +48,13 @@ StatusOr<std::string> ResolveProgram(const std::string& prog, const fs::path& ba
   }
   // A bare name that is not on PATH may still be a program beside the spec.
   if (IsExecutableFile(base / prog)) return (base / prog).lexically_normal().string();
+  if (!check_programs) return prog;
   return Status::InvalidArgument("program '" + prog + "' was not found on PATH or in " + base.string(), field);
 }
 
 // Resolves the command: argv[0] as a program; later arguments that name an
 // existing file relative to the spec's folder become absolute paths.
-Status ParseCommand(const json* j, const fs::path& base, std::vector<std::string>* argv,
+Status ParseCommand(const json* j, const fs::path& base, bool check_programs, std::vector<std::string>* argv,
                     json* canonical) {
   if (!j) return Status::InvalidArgument("is required", "trial.command");
   if (!j->is_array() || j->empty())
@@ -62,7 +66,7 @@ Status ParseCommand(const json* j, const fs::path& base, std::vector<std::string
     std::string arg = (*j)[i].get<std::string>();
     std::string shown = arg;
     if (i == 0) {
-      AT_ASSIGN_OR_RETURN(arg, ResolveProgram(arg, base));
+      AT_ASSIGN_OR_RETURN(arg, ResolveProgram(arg, base, check_programs));
       if (shown.find('/') != std::string::npos) shown = arg;
     } else if (!arg.empty() && arg[0] != '-' && fs::path(arg).is_relative()) {
       std::error_code ec;
@@ -107,12 +111,12 @@ Status ParseAlgorithm(const json& j, const std::string& path, AlgorithmSpec* a) 
   return Status::Ok();
 }
 
-Status ParseTrial(const json& j, const fs::path& base, TrialSpec* t, json* canonical) {
+Status ParseTrial(const json& j, const fs::path& base, bool check_programs, TrialSpec* t) {
   AT_RETURN_IF_ERROR(JsonFields::IsObject(j, "trial"));
   JsonFields f(j, "trial");
   json cmd;
-  AT_RETURN_IF_ERROR(ParseCommand(f.Get("command"), base, &t->command, &cmd));
-  (*canonical)["command"] = cmd;
+  AT_RETURN_IF_ERROR(ParseCommand(f.Get("command"), base, check_programs, &t->command, &cmd));
+  t->command_as_written = cmd.get<std::vector<std::string>>();
   if (const json* env = f.Get("env")) {
     if (!env->is_object()) return Status::InvalidArgument("must be an object of strings", "trial.env");
     for (auto it = env->begin(); it != env->end(); ++it) {
@@ -188,7 +192,8 @@ bool ValidName(const std::string& name) {
 
 }  // namespace
 
-StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& base_dir) {
+StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& base_dir,
+                                    const SpecParseOptions& options) {
   json j;
   try {
     j = json::parse(text);
@@ -199,7 +204,6 @@ StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& 
   JsonFields f(j, "");
   ParsedSpec out;
   StudySpec& s = out.spec;
-  json canonical = j;
   AT_RETURN_IF_ERROR(f.String("name", &s.name, true));
   if (!ValidName(s.name))
     return Status::InvalidArgument("must be 1-128 characters of letters, digits, '-', '_' or '.'", "name");
@@ -209,21 +213,15 @@ StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& 
   AT_ASSIGN_OR_RETURN(s.space, detail::ParseSpace(*space));
   if (const json* a = f.Get("searcher")) AT_RETURN_IF_ERROR(ParseAlgorithm(*a, "searcher", &s.searcher));
   if (const json* a = f.Get("scheduler")) {
+    // The algorithm and its options are checked by MakeScheduler (tuner/schedulers).
     AlgorithmSpec sched;
     AT_RETURN_IF_ERROR(ParseAlgorithm(*a, "scheduler", &sched));
-    if (sched.algorithm != "none")
-      return Status::InvalidArgument("'" + sched.algorithm + "' is not available; use \"none\"",
-                                     "scheduler.algorithm");
-    if (!sched.options.empty())
-      return Status::InvalidArgument("is not an option of scheduler none",
-                                     "scheduler." + sched.options.begin()->first);
+    if (sched.algorithm != "none" || !sched.options.empty()) s.scheduler = std::move(sched);
   }
   if (const json* t = f.Get("trial")) {
     TrialSpec trial;
-    json canon_trial = *t;
-    AT_RETURN_IF_ERROR(ParseTrial(*t, base_dir.empty() ? fs::current_path() : fs::path(base_dir), &trial,
-                                  &canon_trial));
-    canonical["trial"] = canon_trial;
+    AT_RETURN_IF_ERROR(ParseTrial(*t, base_dir.empty() ? fs::current_path() : fs::path(base_dir),
+                                  options.check_programs, &trial));
     s.trial = std::move(trial);
   }
   if (const json* b = f.Get("budget")) AT_RETURN_IF_ERROR(ParseBudget(*b, &s.budget));
@@ -233,7 +231,7 @@ StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& 
   s.seed = static_cast<std::uint64_t>(seed);
   if (const json* w = f.Get("warm_start")) AT_RETURN_IF_ERROR(ParseWarmStart(*w, s.space, s.objective, &s));
   AT_RETURN_IF_ERROR(f.Unknown());
-  out.canonical_json = canonical.dump();
+  out.canonical_json = CanonicalSpecJson(s);
   return out;
 }
 

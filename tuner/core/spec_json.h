@@ -12,16 +12,25 @@ namespace autotune {
 
 struct ParsedSpec {
   StudySpec spec;
-  // The spec as canonical JSON (sorted keys, command paths resolved): what the
-  // store keeps and what "same spec" means on resume.
+  // The spec as canonical JSON (spec_canonical.h: defaults filled in, sorted
+  // keys, command paths resolved): what the store keeps and what "same spec"
+  // means on resume.
   std::string canonical_json;
+};
+
+struct SpecParseOptions {
+  // Require trial.command[0] to name an executable file. Off for reading
+  // back a stored spec (queries must work where the program is absent).
+  bool check_programs = true;
 };
 
 // Parses and validates a spec. Unknown fields, wrong types and impossible
 // values are rejected with the field's path ("budget.max_trials").
 // Relative paths in trial.command are resolved against base_dir; argv[0] must
-// name an executable (a path, or a program found on PATH).
-StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& base_dir);
+// name an executable (a path, or a program found on PATH). The scheduler
+// section's algorithm and options are checked by MakeScheduler.
+StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& base_dir,
+                                    const SpecParseOptions& options = {});
 
 std::string ParamsToJson(const Params& p);
 StatusOr<Params> ParamsFromJson(const std::string& text);

@@ -29,6 +29,7 @@ struct SegmentTask {
   std::uint64_t seed = 0;                   // -> AUTOTUNE_SEED
   int gpus = 0;                             // GPU slots to assign (CUDA_VISIBLE_DEVICES)
   double timeout_s = 0;                     // 0 = none; then SIGTERM, SIGKILL after a grace period
+  std::string log_dir;                      // where the full output goes (executors that keep logs)
 };
 
 struct SegmentResult {
@@ -61,6 +62,13 @@ class Executor {
   // How many segments can run at once, and how many are running now.
   virtual int Capacity() const = 0;
   virtual int Running() const = 0;
+  // How many GPUs it hands out in all (0: none).
+  virtual int GpuCount() const { return 0; }
+  // Whether a segment needing `gpus` GPUs would be accepted by Launch now.
+  virtual bool CanAccept(int gpus) const {
+    (void)gpus;
+    return Running() < Capacity();
+  }
 };
 
 }  // namespace autotune

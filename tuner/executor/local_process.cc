@@ -69,6 +69,12 @@ int LocalProcessExecutor::Capacity() const {
 
 int LocalProcessExecutor::Running() const { return static_cast<int>(running_.size()); }
 
+bool LocalProcessExecutor::CanAccept(int gpus) const {
+  if (Running() >= Capacity() || gpus < 0) return false;
+  const auto busy = std::count(gpu_busy_.begin(), gpu_busy_.end(), true);
+  return static_cast<std::size_t>(gpus) <= gpu_busy_.size() - static_cast<std::size_t>(busy);
+}
+
 std::vector<int> LocalProcessExecutor::FreeGpus() const {
   std::vector<int> free;
   for (std::size_t i = 0; i < gpu_busy_.size(); ++i) {
@@ -110,11 +116,11 @@ Status LocalProcessExecutor::Launch(const SegmentTask& task, MetricsFn on_metric
     }
   }
   int log_fd = -1;
-  if (!opts_.log_dir.empty()) {
-    std::filesystem::create_directories(opts_.log_dir, ec);
+  const std::string& log_dir = task.log_dir.empty() ? opts_.log_dir : task.log_dir;
+  if (!log_dir.empty()) {
+    std::filesystem::create_directories(log_dir, ec);
     std::string path =
-        (std::filesystem::path(opts_.log_dir) / ("segment-" + std::to_string(task.segment_id) + ".log"))
-            .string();
+        (std::filesystem::path(log_dir) / ("segment-" + std::to_string(task.segment_id) + ".log")).string();
     log_fd = ec ? -1 : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (log_fd < 0) {
       std::string why = ec ? ec.message() : std::strerror(errno);

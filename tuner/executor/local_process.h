@@ -44,7 +44,7 @@ struct LocalProcessOptions {
   int gpus_per_trial = 0;                  // when > 0, Capacity() is also limited by gpu_ids.size() / this
   double kill_grace_s = 5;                 // SIGTERM -> SIGKILL
   int log_tail_lines = 200;                // lines kept in SegmentResult::log_tail
-  std::string log_dir;                     // when set: full output in <log_dir>/segment-<id>.log
+  std::string log_dir;                     // full output in <log_dir>/segment-<id>.log (task.log_dir wins)
   double pipe_grace_s = 1.5;               // after the child exits, wait this long for its pipes' EOF
   std::size_t max_line_bytes = 64 * 1024;  // longer output lines are cut
 };
@@ -66,6 +66,9 @@ class LocalProcessExecutor final : public Executor {
   void Cancel(std::int64_t segment_id) override;
   int Capacity() const override;
   int Running() const override;
+  int GpuCount() const override { return static_cast<int>(opts_.gpu_ids.size()); }
+  // A free slot and `gpus` free GPUs.
+  bool CanAccept(int gpus) const override;
 
   // GPU ids not assigned to a running segment, in gpu_ids order.
   std::vector<int> FreeGpus() const;

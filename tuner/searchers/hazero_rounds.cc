@@ -8,7 +8,7 @@ namespace autotune::rounds {
 namespace {
 
 bool HasLoss(const Observation& o) {
-  return (o.state == TrialState::kCompleted || o.state == TrialState::kPruned) && o.loss &&
+  return (o.state == TrialState::kCompleted || IsStopped(o.state)) && o.loss &&
          !std::isnan(*o.loss);
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "tuner/core/history.h"
 #include "tuner/core/params.h"
 #include "tuner/core/space.h"
 #include "tuner/core/spec.h"
@@ -17,23 +18,6 @@
 #include "tuner/core/trial.h"
 
 namespace autotune {
-
-// One trial as a searcher sees it.
-struct Observation {
-  Params params;
-  TrialState state = TrialState::kPending;  // pending/running/paused: in flight
-  // The objective oriented so that smaller is better (Objective::Loss), set for
-  // completed trials (and pruned ones that reported a value).
-  std::optional<double> loss;
-};
-
-struct History {
-  // This study's trials in creation order: trials[i] is trial number i.
-  std::vector<Observation> trials;
-  // Warm-start observations (completed, with a loss) from the spec or from an
-  // earlier study; they inform models but do not count as this study's trials.
-  std::vector<Observation> prior;
-};
 
 class Searcher {
  public:

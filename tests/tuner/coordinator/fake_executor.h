@@ -35,6 +35,8 @@ class FakeExecutor : public Executor {
     FakeRun run = script_(task);
     live_[task.segment_id] = {task, run, std::move(on_metrics), std::move(on_done)};
     max_seen = std::max(max_seen, Running());
+    int& of_study = running_by_study[task.study_name];
+    max_by_study[task.study_name] = std::max(max_by_study[task.study_name], ++of_study);
     if (!run.hold) boost::asio::post(io_, [this, id = task.segment_id] { Finish(id, false); });
     return Status::Ok();
   }
@@ -58,6 +60,7 @@ class FakeExecutor : public Executor {
 
   std::vector<SegmentTask> launched;
   int max_seen = 0;
+  std::map<std::string, int> running_by_study, max_by_study;
 
  private:
   struct Live {
@@ -72,6 +75,7 @@ class FakeExecutor : public Executor {
     if (it == live_.end()) return;
     Live l = std::move(it->second);
     live_.erase(it);
+    --running_by_study[l.task.study_name];
     if (cancelled) {
       SegmentResult r;
       r.kind = SegmentResult::Kind::kCancelled;

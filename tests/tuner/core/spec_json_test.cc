@@ -307,12 +307,16 @@ TEST_F(SpecTest, InvalidNamesAreRejected) {
     EXPECT_TRUE(Parse(With("/name", name)).ok()) << name;
 }
 
-TEST_F(SpecTest, SchedulersOtherThanNoneAreRejected) {
-  EXPECT_EQ(ErrorField(With("/scheduler", {{"algorithm", "pbt"}, {"perturbation_interval", 4}})),
-            "scheduler.algorithm");
-  EXPECT_EQ(ErrorField(With("/scheduler", {{"algorithm", "asha"}})), "scheduler.algorithm");
-  EXPECT_EQ(ErrorField(With("/scheduler", {{"algorithm", "none"}, {"population", 4}})),
-            "scheduler.population");
+// The scheduler section's shape is checked here; its algorithm and options
+// by MakeScheduler (tests/tuner/schedulers).
+TEST_F(SpecTest, SchedulerSectionIsKeptForMakeSchedulerAndNoneMeansAbsent) {
+  EXPECT_EQ(ErrorField(With("/scheduler", {{"reduction_factor", 3}})), "scheduler.algorithm");
+  EXPECT_EQ(ErrorField(With("/scheduler", {{"algorithm", "asha"}, {"min_steps", {1, 2}}})), "scheduler.min_steps");
+  auto asha = Parse(With("/scheduler", {{"algorithm", "asha"}, {"min_steps", 2}}));
+  ASSERT_TRUE(asha.ok()) << asha.status().ToString();
+  ASSERT_TRUE(asha->spec.scheduler.has_value());
+  EXPECT_EQ(asha->spec.scheduler->algorithm, "asha");
+  EXPECT_EQ(std::get<std::int64_t>(asha->spec.scheduler->options.at("min_steps")), 2);
   auto none = Parse(With("/scheduler", {{"algorithm", "none"}}));
   ASSERT_TRUE(none.ok()) << none.status().ToString();
   EXPECT_FALSE(none->spec.scheduler.has_value());

@@ -12,10 +12,6 @@ Eigen::VectorXd ToVector(const std::vector<double>& u) {
   return Eigen::Map<const Eigen::VectorXd>(u.data(), static_cast<Eigen::Index>(u.size()));
 }
 
-bool InFlight(TrialState s) {
-  return s == TrialState::kPending || s == TrialState::kRunning || s == TrialState::kPaused;
-}
-
 }  // namespace
 
 GpData CollectData(const History& history, const SearchSpace& space) {
@@ -24,12 +20,12 @@ GpData CollectData(const History& history, const SearchSpace& space) {
   auto add = [&](const Observation& o, bool from_prior) {
     data.taken.insert(o.params);
     const bool measured = o.loss && std::isfinite(*o.loss);
-    if (InFlight(o.state) && !from_prior) {
+    if (IsInFlight(o.state) && !from_prior) {
       data.in_flight.push_back(ToVector(space.Encode(o.params)));
       return;
     }
     if (!measured && from_prior) return;  // a warm-start entry without a value teaches nothing
-    if (!measured || o.state == TrialState::kPruned || o.state == TrialState::kFailed) {
+    if (!measured || IsStopped(o.state) || o.state == TrialState::kFailed) {
       if (!from_prior) bad.push_back(data.loss.size());
     } else {
       ++data.measured;

@@ -56,7 +56,7 @@ class TpeSearcher : public Searcher {
     for (const auto& t : history.trials) {
       const bool has_loss = t.loss && !std::isnan(*t.loss);
       if (t.state == TrialState::kFailed) continue;
-      if (t.state == TrialState::kCompleted || t.state == TrialState::kPruned) {
+      if (t.state == TrialState::kCompleted || IsStopped(t.state)) {
         const bool complete = t.state == TrialState::kCompleted && has_loss;
         entries.push_back({space_.Encode(t.params), has_loss ? *t.loss : inf, complete ? 0 : 2});
         ++finished;

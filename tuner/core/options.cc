@@ -1,4 +1,4 @@
-#include "tuner/searchers/options.h"
+#include "tuner/core/options.h"
 
 #include <cmath>
 
