@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
+#include <cstdio>
 
 #include <gtest/gtest.h>
 
@@ -48,6 +50,42 @@ inline CommandResult RunAutotune(const std::filesystem::path& dir, const std::st
   r.out = ReadAll(out);
   r.err = ReadAll(err);
   return r;
+}
+
+// Starts `autotune args...` in dir in the background (stdout/stderr to
+// out.txt/err.txt there, or to files named by the caller); returns its pid.
+inline pid_t StartAutotune(const std::filesystem::path& dir, const std::vector<std::string>& args,
+                           const std::string& out = "bg-out.txt", const std::string& err = "bg-err.txt") {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  if (::chdir(dir.c_str()) != 0) ::_exit(126);
+  if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen(err.c_str(), "w", stderr)) ::_exit(126);
+  std::vector<char*> argv;
+  std::string bin = AutotuneBinary();
+  argv.push_back(bin.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ::execv(bin.c_str(), argv.data());
+  ::_exit(127);
+}
+
+// Waits for a child; its exit status, or 128 + signal.
+inline int WaitExit(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Polls until pred() or the deadline; returns pred().
+template <typename Pred>
+bool WaitFor(Pred pred, double seconds = 60) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
 }
 
 // A fresh temporary folder per test, removed afterwards.

@@ -171,7 +171,10 @@ Status Coordinator::FillOnce(bool* progressed) {
     *progressed = true;
     return Launch(trials_[*pending_.begin()]);
   }
-  if (auto resume = scheduler_->ResumeNext(history_)) {
+  const int left = spec_.budget.max_trials - static_cast<int>(trials_.size());
+  const bool can_create =
+      left > 0 && !searcher_dry_ && scheduler_->AcceptsNewTrial(history_) && !searcher_.Exhausted(history_);
+  if (auto resume = scheduler_->ResumeNext(history_, !can_create)) {
     const auto& [number, decision] = *resume;
     if (number < 0 || number >= static_cast<int>(trials_.size()) ||
         trials_[number].state != TrialState::kPaused) {
@@ -188,9 +191,7 @@ Status Coordinator::FillOnce(bool* progressed) {
       return Status::Ok();
     }
   }
-  const int left = spec_.budget.max_trials - static_cast<int>(trials_.size());
-  if (left <= 0 || searcher_dry_ || !scheduler_->AcceptsNewTrial(history_) || searcher_.Exhausted(history_))
-    return Status::Ok();
+  if (!can_create) return Status::Ok();
   return CreateTrials(std::min(room, left), progressed);
 }
 

@@ -33,7 +33,7 @@ class AshaScheduler final : public Scheduler {
                            std::to_string(step));
   }
 
-  std::optional<std::pair<int, Decision>> ResumeNext(const History& history) override {
+  std::optional<std::pair<int, Decision>> ResumeNext(const History& history, bool final) override {
     bool any_paused = false;
     for (const auto& t : history.trials) any_paused |= t.state == TrialState::kPaused;
     if (!any_paused) return std::nullopt;
@@ -48,7 +48,7 @@ class AshaScheduler final : public Scheduler {
     for (int b = 0; b < options_.brackets; ++b) {
       const std::vector<std::int64_t>& rungs = rungs_[b];
       for (int k = static_cast<int>(rungs.size()) - 2; k >= 0; --k) {
-        auto found = BestPromotable(history, b, rungs[k]);
+        auto found = BestPromotable(history, b, rungs[k], final);
         if (!found) continue;
         Candidate c{rungs[k], found->first, found->second, k};
         if (!best || c.Key() < best->Key()) best = c;
@@ -67,14 +67,16 @@ class AshaScheduler final : public Scheduler {
   const std::vector<std::int64_t>& Rungs(int number) const { return rungs_[number % options_.brackets]; }
 
   // The best paused trial of bracket b at rung step `at` that is in the top
-  // ⌊|rung|/η⌋ of the rung: (loss, number).
-  std::optional<std::pair<double, int>> BestPromotable(const History& history, int b, std::int64_t at) const {
+  // ⌊|rung|/η⌋ (⌈|rung|/η⌉ when final) of the rung: (loss, number).
+  std::optional<std::pair<double, int>> BestPromotable(const History& history, int b, std::int64_t at,
+                                                       bool final) const {
     std::vector<std::pair<double, int>> members;
     for (std::size_t n = static_cast<std::size_t>(b); n < history.trials.size();
          n += static_cast<std::size_t>(options_.brackets)) {
       if (auto loss = history.trials[n].loss_at(at)) members.emplace_back(Rankable(*loss), static_cast<int>(n));
     }
-    const std::size_t top = members.size() / static_cast<std::size_t>(options_.reduction_factor);
+    const auto eta = static_cast<std::size_t>(options_.reduction_factor);
+    const std::size_t top = final ? (members.size() + eta - 1) / eta : members.size() / eta;
     if (top == 0) return std::nullopt;
     std::nth_element(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(top - 1), members.end());
     const std::pair<double, int> cutoff = members[top - 1];

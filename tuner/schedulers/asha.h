@@ -8,8 +8,10 @@
 // promotes (the paper's get_job) the best paused trial that is in the top
 // ⌊|rung|/η⌋ of its rung, looking at the highest rungs first; with nothing
 // to promote the study starts a new trial. |rung| counts every trial of the
-// bracket that reached the rung, promoted or not. Trials never promoted are
-// pruned when the study ends.
+// bracket that reached the rung, promoted or not. Once the study creates no
+// more trials, each rung promotes its top ⌈|rung|/η⌉ instead, so that a
+// finite budget still carries its best trials to max_steps (as successive
+// halving would); trials never promoted are pruned when the study ends.
 #pragma once
 
 #include <cstdint>

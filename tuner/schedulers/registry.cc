@@ -11,7 +11,7 @@ class NoScheduler final : public Scheduler {
   explicit NoScheduler(std::int64_t max_steps) : max_steps_(max_steps) {}
   std::int64_t FirstSegmentEnd(const History&, int) const override { return max_steps_; }
   Decision OnSegmentEnd(const History&, int) override { return Decision::Continue(max_steps_); }
-  std::optional<std::pair<int, Decision>> ResumeNext(const History&) override { return std::nullopt; }
+  std::optional<std::pair<int, Decision>> ResumeNext(const History&, bool) override { return std::nullopt; }
 
  private:
   std::int64_t max_steps_;

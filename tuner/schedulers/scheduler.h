@@ -64,8 +64,10 @@ class Scheduler {
   virtual Decision OnSegmentEnd(const History& history, int number) = 0;
 
   // A slot is free: a paused trial to wake now and how (Continue, Exploit or
-  // Prune), or nothing.
-  virtual std::optional<std::pair<int, Decision>> ResumeNext(const History& history) = 0;
+  // Prune), or nothing. `final`: the study will create no more trials (its
+  // budget, time or searcher is spent), so the scheduler should finish with
+  // the trials it has.
+  virtual std::optional<std::pair<int, Decision>> ResumeNext(const History& history, bool final) = 0;
 
   // Whether a new trial may start now (PBT stops at its population).
   virtual bool AcceptsNewTrial(const History& history) const {

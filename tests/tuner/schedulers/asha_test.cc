@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -59,7 +60,7 @@ std::vector<std::string> Drive(Scheduler& s, int max_trials, std::int64_t max_st
       run(n, end);
       continue;
     }
-    if (auto r = s.ResumeNext(h)) {
+    if (auto r = s.ResumeNext(h, static_cast<int>(h.trials.size()) >= max_trials)) {
       EXPECT_EQ(h.trials[r->first].state, TrialState::kPaused);
       EXPECT_EQ(r->second.kind, Decision::Kind::kContinue);
       run(r->first, r->second.step_end);
@@ -91,7 +92,33 @@ TEST(AshaTest, PromotesByThePapersRuleOnAHandCheckedSequence) {
   const std::vector<std::string> expected = {"t0[0,1)", "t1[0,1)", "t2[0,1)", "t1[1,3)", "t3[0,1)",
                                              "t3[1,3)", "t4[0,1)", "t5[0,1)", "t5[1,3)", "t3[3,9)",
                                              "t6[0,1)", "t7[0,1)", "t8[0,1)"};
+  // With the budget spent, rung 1 = {t1, t3, t5} promotes its top ⌈3/3⌉ = t3,
+  // already promoted; rung 0's top ⌈9/3⌉ = 3 likewise: nothing more runs.
   EXPECT_EQ(Drive(*s, 9, 9, loss), expected);
+}
+
+TEST(AshaTest, OnceNoTrialWillComeEachRungPromotesItsTopCeilingSoTheBestFinish) {
+  // Nine trials, rungs 1, 3, 9, 27: ⌊n/3⌋ would leave the single trial at
+  // step 9 paused forever and no trial would complete.
+  auto s = Make(R"({"algorithm": "asha", "min_steps": 1})", 27);
+  std::map<std::pair<int, std::int64_t>, double> loss;
+  for (int n = 0; n < 9; ++n)
+    for (std::int64_t step : {1, 3, 9, 27}) loss[{n, step}] = n + 1.0 / static_cast<double>(step);
+  auto ran = Drive(*s, 9, 27, loss);
+  EXPECT_NE(std::find(ran.begin(), ran.end(), "t0[9,27)"), ran.end()) << ::testing::PrintToString(ran);
+  History h;
+  for (int n = 0; n < 2; ++n) {
+    Observation o;
+    o.state = TrialState::kPaused;
+    o.step = 3;
+    o.intermediate = {{1, 0.0}, {3, 1.0 + n}};
+    h.trials.push_back(o);
+  }
+  EXPECT_FALSE(s->ResumeNext(h, false));  // ⌊2/3⌋ = 0
+  auto r = s->ResumeNext(h, true);         // ⌈2/3⌉ = 1
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->first, 0);
+  EXPECT_EQ(r->second.step_end, 9);
 }
 
 TEST(AshaTest, PausesAtEachRungAndCompletesAtMaxSteps) {
@@ -141,12 +168,12 @@ TEST(AshaTest, BracketsTakeTrialsInTurnAndStartAtLaterRungs) {
   h.trials[1].state = TrialState::kPaused;
   h.trials[1].step = 3;
   h.trials[1].intermediate = {{3, 0.1}};
-  EXPECT_FALSE(s->ResumeNext(h));
+  EXPECT_FALSE(s->ResumeNext(h, false));
   h.trials.emplace_back();
   h.trials[4].state = TrialState::kPaused;
   h.trials[4].step = 1;
   h.trials[4].intermediate = {{1, 3.0}};
-  auto r = s->ResumeNext(h);
+  auto r = s->ResumeNext(h, false);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->first, 2);
   EXPECT_EQ(r->second.step_end, 3);
@@ -163,7 +190,7 @@ TEST(AshaTest, NanLossesRankLast) {
     o.intermediate = {{1, l}};
     h.trials.push_back(o);
   }
-  auto r = s->ResumeNext(h);
+  auto r = s->ResumeNext(h, false);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->first, 1);
 }
@@ -207,7 +234,7 @@ TEST(NoSchedulerTest, OneSegmentPerTrialToMaxSteps) {
   History h;
   h.trials.emplace_back();
   EXPECT_EQ(s->FirstSegmentEnd(h, 0), 7);
-  EXPECT_FALSE(s->ResumeNext(h));
+  EXPECT_FALSE(s->ResumeNext(h, false));
   EXPECT_TRUE(s->AcceptsNewTrial(h));
 }
 
