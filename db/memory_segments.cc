@@ -129,6 +129,7 @@ Status MemoryStore::FinishSegment(std::int64_t segment_id, const SegmentOutcome&
   if (outcome.value) trial.value = outcome.value;
   trial.step = outcome.trial_step;
   if (outcome.next_step_end > 0) trial.next_step_end = outcome.next_step_end;
+  if (outcome.next_params) trial.params = *outcome.next_params;
   if (!outcome.checkpoint.empty()) {
     trial.checkpoint = outcome.checkpoint;
     CheckpointRecord c;

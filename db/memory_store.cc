@@ -181,6 +181,7 @@ Status MemoryStore::UpdateTrial(std::int64_t trial_id, const TrialUpdate& update
   const double now = clock_();
   const TrialState before = trial.state;
   if (update.exploit) ApplyExploit(trial, *update.exploit, now);
+  if (update.params) trial.params = *update.params;
   if (update.next_step_end > 0) trial.next_step_end = update.next_step_end;
   trial.state = update.state;
   if (!update.error.empty()) trial.error = update.error;

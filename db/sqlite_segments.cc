@@ -246,6 +246,7 @@ Status SqliteStore::FinishSegment(std::int64_t segment_id, const SegmentOutcome&
       q->exec();
     }
     SetNextStepEnd(trial_id, outcome.next_step_end);
+    if (outcome.next_params) WriteParams(trial_id, *outcome.next_params);
     if (!outcome.checkpoint.empty()) {
       auto q = stmts_.Get(kInsertCheckpoint);
       q->bind(1, static_cast<int64_t>(trial_id));

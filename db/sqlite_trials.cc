@@ -270,6 +270,7 @@ Status SqliteStore::UpdateTrial(std::int64_t trial_id, const TrialUpdate& update
     if (update.exploit) AT_RETURN_IF_ERROR(CheckExploit(*head, *update.exploit));
     const double now = clock_();
     if (update.exploit) ApplyExploit(trial_id, *head, *update.exploit, now);
+    if (update.params) WriteParams(trial_id, *update.params);
     SetNextStepEnd(trial_id, update.next_step_end);
     SetTrialStateRow(trial_id, update.state, update.error, now);
     if (update.state != head->state || !update.error.empty())

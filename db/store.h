@@ -39,6 +39,7 @@ struct TrialUpdate {
   TrialState state = TrialState::kPending;
   std::int64_t next_step_end = 0;  // pending trials: the end of the next segment (0 keeps the old plan)
   std::string error;               // "" keeps the trial's earlier error
+  std::optional<Params> params;    // new params for its next segment (a schedule, an explore)
   std::optional<Exploit> exploit;
 };
 
@@ -57,6 +58,7 @@ struct SegmentOutcome {
   std::string checkpoint;          // new latest complete checkpoint ("" = unchanged)
   std::string trial_error;         // set on the trial when it fails
   std::int64_t next_step_end = 0;  // pending: the end of its next segment (0 keeps the old plan)
+  std::optional<Params> next_params;  // new params for its next segment
   std::optional<Exploit> exploit;  // applied after the checkpoint above is recorded
 };
 

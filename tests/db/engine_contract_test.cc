@@ -84,6 +84,27 @@ TYPED_TEST(EngineContractTest, FinishSegmentRecordsTheSegmentValueAndThePlan) {
   EXPECT_EQ(this->store_->FinishSegment(again.id, o).code(), Status::Code::kInvalidArgument);
 }
 
+TYPED_TEST(EngineContractTest, APlanCarriesTheParamsOfTheNextSegment) {
+  const StudyRecord s = this->NewStudy();
+  const TrialRecord t = this->NewTrial(s.id, {{"x", 0.5}});
+  const SegmentRecord seg = this->Start(t.id, 0, 3);
+  SegmentOutcome o;
+  o.value = 1.0;
+  o.trial_step = 3;
+  o.trial_state = TrialState::kPending;
+  o.next_step_end = 6;
+  o.next_params = Params{{"x", 0.25}};
+  AT_ASSERT_OK(this->store_->FinishSegment(seg.id, o));
+  EXPECT_EQ(this->Get(t.id).params, (Params{{"x", 0.25}}));
+  TrialUpdate u;
+  u.state = TrialState::kPending;
+  u.params = Params{{"x", 0.125}};
+  AT_ASSERT_OK(this->store_->UpdateTrial(t.id, u));
+  EXPECT_EQ(this->Get(t.id).params, (Params{{"x", 0.125}}));
+  AT_ASSERT_OK_AND_ASSIGN(auto segments, this->store_->ListSegments(t.id));
+  EXPECT_EQ(segments[0].params, (Params{{"x", 0.5}}));  // the history keeps what ran
+}
+
 TYPED_TEST(EngineContractTest, StartSegmentNumbersTheFolderByAttemptAndRecordsParamsHistory) {
   const StudyRecord s = this->NewStudy();
   const TrialRecord t = this->NewTrial(s.id, {{"x", 0.5}});

@@ -52,6 +52,63 @@ Status CheckpointKeeper::Claim(const std::string& tag) const {
   return Status::Ok();
 }
 
+bool CheckpointKeeper::IsOwn(int number, const std::string& path) const {
+  const fs::path own = fs::path(root_) / study_ / ("trial-" + std::to_string(number));
+  const fs::path rel = fs::path(path).lexically_normal().lexically_relative(own);
+  return !rel.empty() && *rel.begin() != ".." && *rel.begin() != ".";
+}
+
+StatusOr<std::string> CheckpointKeeper::CopyIn(int number, const std::string& source, const std::string& tag) const {
+  std::error_code ec;
+  if (!fs::is_regular_file(fs::path(source) / "COMPLETE", ec)) {
+    return Status::FailedPrecondition("checkpoint " + source + " is not complete (no COMPLETE marker)");
+  }
+  const fs::path dest = fs::path(root_) / study_ / ("trial-" + std::to_string(number)) / tag;
+  const fs::path tmp = dest.string() + ".partial";
+  if (!Inside(dest.string())) return Status::InvalidArgument("copy target " + dest.string() + " leaves the root");
+  RemoveTree(tmp.string());
+  RemoveTree(dest.string());  // a copy a crash left before it was recorded
+  fs::create_directories(tmp, ec);
+  if (ec) return Status::Unavailable("cannot create " + tmp.string() + ": " + ec.message());
+  bool linked = true;
+  for (auto it = fs::recursive_directory_iterator(source, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const fs::path rel = it->path().lexically_relative(source);
+    if (rel.filename() == "COMPLETE") continue;  // written last
+    const fs::path to = tmp / rel;
+    if (it->is_directory()) {
+      fs::create_directories(to, ec);
+      continue;
+    }
+    if (linked) {
+      fs::create_hard_link(it->path(), to, ec);
+      if (!ec) continue;
+      linked = false;  // another file system, or links refused: copy from here on
+      ec.clear();
+    }
+    fs::copy_file(it->path(), to, ec);
+    if (ec) break;
+  }
+  if (ec) {
+    RemoveTree(tmp.string());
+    return Status::Unavailable("cannot copy checkpoint " + source + " to " + dest.string() + ": " + ec.message());
+  }
+  { std::ofstream(tmp / "COMPLETE") << ""; }
+  fs::rename(tmp, dest, ec);
+  if (ec) return Status::Unavailable("cannot move " + tmp.string() + " into place: " + ec.message());
+  return dest.string();
+}
+
+std::int64_t CheckpointKeeper::DiskUse(const std::string& path) {
+  std::error_code ec;
+  std::int64_t bytes = 0;
+  for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) bytes += static_cast<std::int64_t>(it->file_size(ec));
+  }
+  return bytes;
+}
+
 std::string CheckpointKeeper::LogDir() const { return (fs::path(root_) / study_ / "logs").string(); }
 
 StatusOr<bool> CheckpointKeeper::Delete(std::int64_t trial_id, const std::string& path) {

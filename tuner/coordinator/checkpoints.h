@@ -33,6 +33,19 @@ class CheckpointKeeper {
   // <root>/<study>/logs: the segments' full output.
   std::string LogDir() const;
 
+  // Whether `path` lies in trial `number`'s own folder.
+  bool IsOwn(int number, const std::string& path) const;
+
+  // Copies a complete checkpoint of another trial into a fresh folder of
+  // trial `number` (hard links where the file system allows, else copies),
+  // atomically: the folder appears, with its COMPLETE marker, only when whole.
+  // `tag` names the copy ("gen-3-from-2-step-40"). FailedPrecondition when
+  // the source is not a complete checkpoint.
+  StatusOr<std::string> CopyIn(int number, const std::string& source, const std::string& tag) const;
+
+  // The bytes of the files under `path`.
+  static std::int64_t DiskUse(const std::string& path);
+
   // Records path (a checkpoint of trial_id) deleted and removes its files.
   // Returns false, removing nothing, when the store says it is pinned or
   // unknown; errors of the store otherwise.

@@ -62,23 +62,23 @@ Status Coordinator::Load() {
   if (study_.state != StudyState::kRunning) AT_RETURN_IF_ERROR(store_.SetStudyState(study_.id, StudyState::kRunning));
   AT_ASSIGN_OR_RETURN(trials_, store_.ListTrials(study_.id));
   AT_ASSIGN_OR_RETURN(auto segments, store_.ListSegmentSummaries(study_.id));
-  std::unordered_map<std::int64_t, int> number_of;
+  number_of_.clear();
   for (std::size_t i = 0; i < trials_.size(); ++i) {
     if (trials_[i].number != static_cast<int>(i))
       return Status::Internal("study " + study_.name + " has a gap in its trial numbers at " + std::to_string(i));
-    number_of[trials_[i].id] = static_cast<int>(i);
+    number_of_[trials_[i].id] = static_cast<int>(i);
   }
   history_.trials.assign(trials_.size(), Observation{});
   std::map<std::int64_t, int> failed_here;  // trial id -> failed segments of its current range
   for (const SegmentSummary& seg : segments) {
-    const int n = number_of.at(seg.trial_id);
+    const int n = number_of_.at(seg.trial_id);
     if (seg.state == SegmentState::kCompleted && seg.value)
       history_.trials[n].intermediate.emplace_back(seg.step_end, spec_.objective.Loss(*seg.value));
     if (seg.state == SegmentState::kFailed && seg.step_begin == trials_[n].step) ++failed_here[seg.trial_id];
   }
   for (auto& t : trials_) {
     Observation& o = history_.trials[t.number];
-    if (t.parent_id && number_of.count(*t.parent_id)) o.parent = number_of[*t.parent_id];
+    if (t.parent_id && number_of_.count(*t.parent_id)) o.parent = number_of_[*t.parent_id];
     o.generation = t.generation;
     o.has_checkpoint = !t.checkpoint.empty();
     if (t.state == TrialState::kPending && failed_here.count(t.id)) failures_[t.id] = failed_here[t.id];
@@ -96,7 +96,7 @@ Status Coordinator::Load() {
     if (state == TrialState::kCompleted && t.value && !t.checkpoint.empty())
       kept_.insert({spec_.objective.Loss(*t.value), t.number});
   }
-  while (static_cast<int>(kept_.size()) > options_.keep_best_checkpoints) kept_.erase(std::prev(kept_.end()));
+  while (static_cast<int>(kept_.size()) > KeepBestCount()) kept_.erase(std::prev(kept_.end()));
   finished_at_start_ = counts_[int(TrialState::kCompleted)] + counts_[int(TrialState::kFailed)] +
                        counts_[int(TrialState::kPruned)];
   AT_RETURN_IF_ERROR(LoadWarmStart());
@@ -196,7 +196,15 @@ Status Coordinator::FillOnce(bool* progressed) {
 }
 
 Status Coordinator::CreateTrials(int n, bool* progressed) {
-  AT_ASSIGN_OR_RETURN(auto suggested, searcher_.Suggest(history_, n));
+  std::vector<Params> suggested;
+  const std::size_t number = trials_.size();
+  if (number < spec_.enqueue.size()) {
+    suggested.push_back(spec_.enqueue[number]);  // the spec's own first trials, one at a time
+  } else if (auto fixed = scheduler_->InitialParams(history_, static_cast<int>(number))) {
+    suggested.push_back(*fixed);  // the scheduler's own (replay): one at a time
+  } else {
+    AT_ASSIGN_OR_RETURN(suggested, searcher_.Suggest(history_, n));
+  }
   if (suggested.empty()) {
     searcher_dry_ = true;  // asked again after the next result
     return Status::Ok();
@@ -204,16 +212,58 @@ Status Coordinator::CreateTrials(int n, bool* progressed) {
   for (auto& params : suggested) {
     AT_ASSIGN_OR_RETURN(TrialRecord created, store_.CreateTrial(study_.id, params, std::nullopt, 0));
     trials_.push_back(std::move(created));
+    TrialRecord& t = trials_.back();
+    number_of_[t.id] = t.number;
     history_.trials.emplace_back();
     ++counts_[static_cast<int>(TrialState::kPending)];
-    SetState(trials_.back(), TrialState::kPending);
+    SetState(t, TrialState::kPending);
+    // A trial of a later PBT generation continues from an earlier one's checkpoint.
+    if (auto inherit = scheduler_->Inherit(history_, t.number)) {
+      Decision d = Decision::Exploit(inherit->source, t.params, inherit->step_end,
+                                     "starts from trial number " + std::to_string(inherit->source));
+      AT_RETURN_IF_ERROR(ApplyDecision(t, d));
+    }
   }
   *progressed = true;
   return Status::Ok();
 }
 
+StatusOr<bool> Coordinator::CopyInCheckpoint(TrialRecord& t) {
+  if (t.checkpoint.empty() || keeper_.IsOwn(t.number, t.checkpoint)) return true;
+  const std::string source = t.checkpoint;
+  const int from = t.parent_id && number_of_.count(*t.parent_id) ? number_of_.at(*t.parent_id) : -1;
+  const std::string tag = "gen-" + std::to_string(t.generation) + "-from-" + std::to_string(from) + "-step-" +
+                          std::to_string(t.step);
+  auto copied = keeper_.CopyIn(t.number, source, tag);
+  if (!copied.ok()) {
+    // Pins make this impossible unless the files were removed behind the store's back.
+    const std::string why = "the checkpoint it continues from cannot be copied: " + copied.status().message();
+    TrialUpdate u;
+    u.state = TrialState::kFailed;
+    u.error = why;
+    AT_RETURN_IF_ERROR(store_.UpdateTrial(t.id, u));
+    t.error = why;
+    SetState(t, TrialState::kFailed);
+    Log("trial " + std::to_string(t.id) + " failed: " + why);
+    return false;
+  }
+  CheckpointRecord record;
+  record.trial_id = t.id;
+  record.step = t.step;
+  record.path = *copied;
+  record.origin_trial_id = t.parent_id;
+  record.bytes = CheckpointKeeper::DiskUse(*copied);
+  AT_RETURN_IF_ERROR(store_.RecordCheckpoint(record).status());
+  t.checkpoint = *copied;
+  // The source's checkpoint may be needed by nobody now.
+  if (from >= 0 && trials_[from].checkpoint != source) ReleaseCheckpoint(trials_[from], source);
+  return true;
+}
+
 Status Coordinator::Launch(TrialRecord& t) {
   const TrialSpec& ts = *spec_.trial;
+  AT_ASSIGN_OR_RETURN(bool copied, CopyInCheckpoint(t));
+  if (!copied) return Status::Ok();
   std::int64_t end = t.next_step_end;
   if (end <= t.step) end = t.step == 0 ? scheduler_->FirstSegmentEnd(history_, t.number) : MaxSteps();
   end = std::min(end, MaxSteps());

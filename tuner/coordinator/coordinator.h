@@ -28,6 +28,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -115,7 +116,15 @@ class Coordinator {
   void OnDone(std::int64_t segment_id, const SegmentResult& result);
   Status RecordSegmentEnd(Running& run, const SegmentResult& result);
   // Applies a decision to a waiting trial (store first, then memory).
-  Status ApplyDecision(TrialRecord& t, const Decision& d);
+  Status ApplyDecision(TrialRecord& t, Decision d);
+  Status PlanFrom(const TrialRecord& t, std::int64_t step, Decision* d);
+  Exploit ExploitOf(const Decision& d) const;
+  void ApplyExploitInMemory(TrialRecord& t, const Exploit& e);
+  // A trial resumes only from its own folder: a checkpoint it took from
+  // another trial (an exploit) is copied in first. False when that
+  // checkpoint is gone (the trial is failed with the reason).
+  StatusOr<bool> CopyInCheckpoint(TrialRecord& t);
+  int KeepBestCount() const;
   Status EndStudy();
   void Finish(const Status& status, StudyState state, Ending how);
   void Fail(const Status& status) { Finish(status, StudyState::kRunning, Ending::kFail); }
@@ -150,6 +159,7 @@ class Coordinator {
   DoneFn done_;
 
   std::vector<TrialRecord> trials_;  // by number
+  std::unordered_map<std::int64_t, int> number_of_;  // trial id -> number
   History history_;                  // mirrors trials_ for the searcher and the scheduler
   std::map<std::int64_t, Running> running_;  // by segment id
   std::map<std::int64_t, int> failures_;     // trial id -> failed attempts of its current range

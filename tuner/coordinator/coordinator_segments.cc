@@ -64,13 +64,14 @@ Status Coordinator::RecordSegmentEnd(Running& run, const SegmentResult& result) 
     o.has_checkpoint = result.checkpoint_complete;
     o.intermediate.emplace_back(step, spec_.objective.Loss(*run.value));
     decision = step >= MaxSteps() ? Decision::Complete() : scheduler_->OnSegmentEnd(history_, t.number);
-    if (decision->kind == Decision::Kind::kExploit) {
-      return Status::Internal("the scheduler asked for an exploit, which this coordinator does not apply yet");
-    }
+    AT_RETURN_IF_ERROR(PlanFrom(t, step, &*decision));
     if (decision->kind == Decision::Kind::kContinue) {
-      // A plan must move forward and stay inside the trial's budget.
-      if (decision->step_end <= step || decision->step_end > MaxSteps()) decision->step_end = MaxSteps();
       out.next_step_end = decision->step_end;
+      if (!decision->params.empty()) out.next_params = decision->params;
+    }
+    if (decision->kind == Decision::Kind::kExploit) {
+      out.next_step_end = decision->step_end;
+      out.exploit = ExploitOf(*decision);
     }
     out.trial_state = StateAfter(decision->kind);
     if (decision->kind == Decision::Kind::kPrune) out.trial_error = decision->reason;
@@ -96,6 +97,12 @@ Status Coordinator::RecordSegmentEnd(Running& run, const SegmentResult& result) 
   if (!out.checkpoint.empty()) t.checkpoint = out.checkpoint;
   if (!out.trial_error.empty()) t.error = out.trial_error;
   if (out.next_step_end > 0) t.next_step_end = out.next_step_end;
+  if (out.next_params) t.params = *out.next_params;
+  if (out.exploit) {
+    ApplyExploitInMemory(t, *out.exploit);
+    Log("trial " + std::to_string(t.id) + " " + decision->reason);
+    ReleaseCheckpoint(t, out.checkpoint);  // its own fresh checkpoint: it continues from the source's
+  }
   SetState(t, out.trial_state);
   if (t.state == TrialState::kCompleted) {
     Log("trial " + std::to_string(t.id) + " completed: " + spec_.objective.metric + "=" +
@@ -113,21 +120,68 @@ Status Coordinator::RecordSegmentEnd(Running& run, const SegmentResult& result) 
   return Status::Ok();
 }
 
-Status Coordinator::ApplyDecision(TrialRecord& t, const Decision& d) {
-  if (d.kind == Decision::Kind::kExploit) return Status::Internal("the scheduler asked for an exploit, which this coordinator does not apply yet");
+Status Coordinator::ApplyDecision(TrialRecord& t, Decision d) {
+  AT_RETURN_IF_ERROR(PlanFrom(t, t.step, &d));
   TrialUpdate u;
   u.state = StateAfter(d.kind);
-  if (d.kind == Decision::Kind::kContinue) {
-    u.next_step_end = d.step_end > t.step && d.step_end <= MaxSteps() ? d.step_end : MaxSteps();
-  }
+  if (d.kind == Decision::Kind::kContinue || d.kind == Decision::Kind::kExploit) u.next_step_end = d.step_end;
+  if (d.kind == Decision::Kind::kContinue && !d.params.empty()) u.params = d.params;
+  if (d.kind == Decision::Kind::kExploit) u.exploit = ExploitOf(d);
   if (d.kind == Decision::Kind::kPrune) u.error = d.reason;
   AT_RETURN_IF_ERROR(store_.UpdateTrial(t.id, u));
   if (u.next_step_end > 0) t.next_step_end = u.next_step_end;
   if (!u.error.empty()) t.error = u.error;
+  if (u.params) t.params = *u.params;
+  if (u.exploit) ApplyExploitInMemory(t, *u.exploit);
   SetState(t, u.state);
   if (t.state == TrialState::kPruned) ReleaseCheckpoint(t, t.checkpoint);
   if (t.state == TrialState::kCompleted) KeepBest(t);
   return Status::Ok();
+}
+
+// Checks a Continue or Exploit against the trial at `step` and the study's
+// budget: a plan moves forward inside trial.max_steps; an exploit names
+// another trial with a complete checkpoint short of max_steps (else the trial
+// simply continues).
+Status Coordinator::PlanFrom(const TrialRecord& t, std::int64_t step, Decision* d) {
+  if (d->kind == Decision::Kind::kExploit) {
+    const bool valid = d->source >= 0 && d->source < static_cast<int>(trials_.size()) && d->source != t.number &&
+                       !trials_[d->source].checkpoint.empty() && trials_[d->source].step < MaxSteps() &&
+                       !IsFinished(trials_[d->source].state);
+    if (!valid) {
+      Log("trial " + std::to_string(t.id) + ": the scheduler's exploit source " + std::to_string(d->source) +
+          " has no usable checkpoint; it continues instead");
+      const bool known = d->source >= 0 && d->source < static_cast<int>(trials_.size());
+      const std::int64_t length = d->step_end - (known ? trials_[d->source].step : step);
+      *d = Decision::Continue(length > 0 ? step + length : MaxSteps());
+    } else {
+      const std::int64_t from = trials_[d->source].step;
+      if (d->step_end <= from || d->step_end > MaxSteps()) d->step_end = MaxSteps();
+      AT_RETURN_IF_ERROR(spec_.space.Validate(d->params));
+      return Status::Ok();
+    }
+  }
+  if (d->kind == Decision::Kind::kContinue) {
+    if (d->step_end <= step || d->step_end > MaxSteps()) d->step_end = MaxSteps();
+    if (!d->params.empty()) AT_RETURN_IF_ERROR(spec_.space.Validate(d->params));
+  }
+  return Status::Ok();
+}
+
+Exploit Coordinator::ExploitOf(const Decision& d) const {
+  const TrialRecord& src = trials_[d.source];
+  return Exploit{src.id, src.checkpoint, src.step, d.params, src.generation + 1};
+}
+
+void Coordinator::ApplyExploitInMemory(TrialRecord& t, const Exploit& e) {
+  t.params = e.params;
+  t.parent_id = e.source_trial_id;
+  t.generation = e.generation;
+  t.step = e.step;
+  t.checkpoint = e.checkpoint;
+  Observation& o = history_.trials[t.number];
+  o.parent = number_of_.at(e.source_trial_id);
+  o.generation = e.generation;
 }
 
 }  // namespace autotune

@@ -77,12 +77,17 @@ void Coordinator::ReleaseCheckpoint(const TrialRecord& t, const std::string& pat
 void Coordinator::KeepBest(const TrialRecord& t) {
   if (t.checkpoint.empty() || !t.value) return;
   kept_.insert({spec_.objective.Loss(*t.value), t.number});
-  while (static_cast<int>(kept_.size()) > options_.keep_best_checkpoints) {
+  while (static_cast<int>(kept_.size()) > KeepBestCount()) {
     auto worst = std::prev(kept_.end());
     const TrialRecord& w = trials_[worst->second];
     kept_.erase(worst);
     ReleaseCheckpoint(w, w.checkpoint);
   }
+}
+
+int Coordinator::KeepBestCount() const {
+  return spec_.trial && spec_.trial->keep_checkpoints ? *spec_.trial->keep_checkpoints
+                                                      : options_.keep_best_checkpoints;
 }
 
 // Deletes every live checkpoint that no unfinished trial resumes from and no

@@ -6,6 +6,10 @@ namespace autotune {
 
 const OptionValue* OptionReader::Get(const std::string& name) {
   read_.insert(name);
+  if (spec_ && spec_->lists.count(name)) {
+    Fail(name, "must be a single value, not an array");
+    return nullptr;
+  }
   auto it = options_.find(name);
   return it == options_.end() ? nullptr : &it->second;
 }
@@ -61,10 +65,39 @@ std::string OptionReader::String(const std::string& name, const std::string& def
   return *s;
 }
 
+std::vector<double> OptionReader::DoubleList(const std::string& name, const std::vector<double>& def, double min,
+                                             double max) {
+  read_.insert(name);
+  if (options_.count(name)) return Fail(name, "must be an array of numbers"), def;
+  if (!spec_ || !spec_->lists.count(name)) return def;
+  const auto& list = spec_->lists.at(name);
+  if (list.empty()) return Fail(name, "must not be empty"), def;
+  std::vector<double> out;
+  for (const auto& v : list) {
+    double x;
+    if (std::holds_alternative<bool>(v) || !AsNumber(v, &x)) return Fail(name, "must hold numbers"), def;
+    if (!(x >= min && x <= max)) {
+      Fail(name, "values must lie in [" + ToString(OptionValue(min)) + ", " + ToString(OptionValue(max)) + "]");
+      return def;
+    }
+    out.push_back(x);
+  }
+  return out;
+}
+
 Status OptionReader::Finish() {
   if (!status_.ok()) return status_;
   for (const auto& [name, value] : options_) {
     if (!read_.count(name)) return Status::InvalidArgument("is not an option of this algorithm", prefix_ + "." + name);
+  }
+  if (spec_) {
+    for (const auto& [name, list] : spec_->lists) {
+      if (!read_.count(name)) return Status::InvalidArgument("is not an option of this algorithm", prefix_ + "." + name);
+    }
+    if (!mutations_ok_ && !spec_->mutations.empty())
+      return Status::InvalidArgument("is not an option of this algorithm", prefix_ + ".mutations");
+    if (!schedule_ok_ && !spec_->schedule.empty())
+      return Status::InvalidArgument("is not an option of this algorithm", prefix_ + ".schedule");
   }
   return Status::Ok();
 }

@@ -24,8 +24,7 @@ Status ParseValues(JsonFields& f, bool integral, std::vector<double>* dv, std::v
   return Status::Ok();
 }
 
-StatusOr<ParamSpec> ParseParam(const std::string& name, const json& j) {
-  const std::string path = "space." + name;
+StatusOr<ParamSpec> ParseParam(const std::string& name, const json& j, const std::string& path) {
   AT_RETURN_IF_ERROR(JsonFields::IsObject(j, path));
   JsonFields f(j, path);
   ParamSpec p;
@@ -85,10 +84,14 @@ StatusOr<SearchSpace> ParseSpace(const json& j) {
   AT_RETURN_IF_ERROR(JsonFields::IsObject(j, "space"));
   std::vector<ParamSpec> params;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    AT_ASSIGN_OR_RETURN(ParamSpec p, ParseParam(it.key(), it.value()));
+    AT_ASSIGN_OR_RETURN(ParamSpec p, ParseParam(it.key(), it.value(), "space." + it.key()));
     params.push_back(std::move(p));
   }
   return SearchSpace::Create(std::move(params));
+}
+
+StatusOr<ParamSpec> ParseParamSpec(const std::string& name, const json& j, const std::string& path) {
+  return ParseParam(name, j, path);
 }
 
 StatusOr<Params> ParseParamsObject(const json& j, const std::string& path) {

@@ -9,6 +9,8 @@
 namespace autotune::detail {
 
 StatusOr<SearchSpace> ParseSpace(const nlohmann::json& j);
+// One parameter's distribution; errors name `path` ("space.lr") and below.
+StatusOr<ParamSpec> ParseParamSpec(const std::string& name, const nlohmann::json& j, const std::string& path);
 // A flat object of scalars as Params; errors name path.<key>.
 StatusOr<Params> ParseParamsObject(const nlohmann::json& j, const std::string& path);
 // JSON writes 2.0 as 2: turn ints given for float params back into doubles.

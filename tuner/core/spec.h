@@ -34,10 +34,28 @@ struct Objective {
 using OptionValue = ParamValue;
 using Options = std::map<std::string, OptionValue>;
 
-struct AlgorithmSpec {
-  std::string algorithm;
-  Options options;
+// A change of params at a step (a PBT trial's learned schedule, replayed).
+struct ScheduledParams {
+  std::int64_t step = 0;
+  Params params;
 };
+
+struct AlgorithmSpec {
+  AlgorithmSpec() = default;
+  AlgorithmSpec(std::string a, Options o) : algorithm(std::move(a)), options(std::move(o)) {}
+
+  std::string algorithm;
+  Options options;  // scalar options
+  // Options given as arrays of scalars ("perturbation_factors": [0.8, 1.2]).
+  std::map<std::string, std::vector<OptionValue>> lists;
+  // "mutations" (PBT): per parameter, what explore resamples from: a list of
+  // values (ordered; explore moves along it) or a distribution like the
+  // space's. Parsed like the space, in name order.
+  std::vector<ParamSpec> mutations;
+  std::vector<ScheduledParams> schedule;  // "schedule" (replay), by step
+};
+
+inline constexpr int kDefaultKeepCheckpoints = 5;
 
 struct TrialSpec {
   std::vector<std::string> command;  // argv; argv[0] resolved to an executable path
@@ -49,6 +67,9 @@ struct TrialSpec {
   std::int64_t max_steps = 1;  // a trial's whole step budget
   double timeout_s = 0;        // per segment; 0 = no timeout
   int retries = 0;             // extra attempts of a failed segment
+  // How many best completed trials keep their last checkpoint (absent: the
+  // engine's default, 5; the canonical spec writes the effective value).
+  std::optional<int> keep_checkpoints;
 };
 
 struct Budget {
@@ -72,6 +93,10 @@ struct StudySpec {
   Budget budget;
   std::uint64_t seed = 0;
   std::vector<WarmStartTrial> warm_start;  // listed trials the searcher learns from
+  // The params of the first trials, in order (Optuna's enqueue_trial); the
+  // searcher proposes the rest. A PBT population can start from hand-picked
+  // members this way.
+  std::vector<Params> enqueue;
   std::string warm_start_study;            // an earlier study of the same store
 };
 

@@ -31,6 +31,34 @@ json ParamJson(const ParamSpec& p) {
 json AlgorithmJson(const AlgorithmSpec& a) {
   json j = {{"algorithm", a.algorithm}};
   for (const auto& [k, v] : a.options) j[k] = detail::ParamToJson(v);
+  for (const auto& [k, list] : a.lists) {
+    json arr = json::array();
+    for (const auto& v : list) arr.push_back(detail::ParamToJson(v));
+    j[k] = arr;
+  }
+  if (!a.mutations.empty()) {
+    json m = json::object();
+    for (const auto& p : a.mutations) {
+      const auto* c = std::get_if<CategoricalDist>(&p.dist);
+      if (c) {  // a list of values is written back as one
+        json arr = json::array();
+        for (const auto& v : c->choices) arr.push_back(detail::ParamToJson(v));
+        m[p.name] = arr;
+      } else {
+        m[p.name] = ParamJson(p);
+      }
+    }
+    j["mutations"] = m;
+  }
+  if (!a.schedule.empty()) {
+    json arr = json::array();
+    for (const auto& s : a.schedule) {
+      json params = json::object();
+      for (const auto& [k, v] : s.params) params[k] = detail::ParamToJson(v);
+      arr.push_back({{"step", s.step}, {"params", params}});
+    }
+    j["schedule"] = arr;
+  }
   return j;
 }
 
@@ -52,12 +80,22 @@ std::string CanonicalSpecJson(const StudySpec& spec) {
                   {"gpus", t.gpus},
                   {"max_steps", t.max_steps},
                   {"timeout_s", t.timeout_s},
-                  {"retries", t.retries}};
+                  {"retries", t.retries},
+                  {"keep_checkpoints", t.keep_checkpoints.value_or(kDefaultKeepCheckpoints)}};
   }
   j["budget"] = {{"max_trials", spec.budget.max_trials},
                  {"max_parallel", spec.budget.max_parallel},
                  {"max_time_s", spec.budget.max_time_s}};
   j["seed"] = spec.seed;
+  if (!spec.enqueue.empty()) {
+    json e = json::array();
+    for (const auto& p : spec.enqueue) {
+      json params = json::object();
+      for (const auto& [k, v] : p) params[k] = detail::ParamToJson(v);
+      e.push_back(params);
+    }
+    j["enqueue"] = e;
+  }
   if (!spec.warm_start.empty() || !spec.warm_start_study.empty()) {
     json w = json::object();
     if (!spec.warm_start_study.empty()) w["study"] = spec.warm_start_study;

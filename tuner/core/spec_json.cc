@@ -92,19 +92,80 @@ Status ParseObjective(const json& j, Objective* o) {
   return f.Unknown();
 }
 
-// {"algorithm": "...", <scalar options>...}
+// "mutations": {"lr": [1e-3, 1e-2], "momentum": {"type": "float", ...}}
+Status ParseMutations(const json& j, const std::string& path, std::vector<ParamSpec>* out) {
+  AT_RETURN_IF_ERROR(JsonFields::IsObject(j, path));
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string p = path + "." + it.key();
+    if (it->is_array()) {
+      CategoricalDist values;
+      for (const auto& x : *it) {
+        ParamValue v;
+        if (!detail::ScalarToParam(x, &v)) return Status::InvalidArgument("must hold numbers, strings or booleans", p);
+        values.choices.push_back(v);
+      }
+      if (values.choices.empty()) return Status::InvalidArgument("must not be empty", p);
+      out->push_back(ParamSpec{it.key(), values, std::nullopt, 0});
+      continue;
+    }
+    AT_ASSIGN_OR_RETURN(ParamSpec spec, detail::ParseParamSpec(it.key(), *it, p));
+    out->push_back(std::move(spec));
+  }
+  return Status::Ok();
+}
+
+// "schedule": [{"step": 0, "params": {...}}, ...], steps increasing from 0.
+Status ParseSchedule(const json& j, const std::string& path, std::vector<ScheduledParams>* out) {
+  if (!j.is_array() || j.empty()) return Status::InvalidArgument("must be a non-empty array", path);
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    AT_RETURN_IF_ERROR(JsonFields::IsObject(j[i], p));
+    JsonFields f(j[i], p);
+    ScheduledParams s;
+    AT_RETURN_IF_ERROR(f.Int("step", &s.step, true));
+    const json* params = f.Get("params");
+    if (!params) return Status::InvalidArgument("is required", p + ".params");
+    AT_ASSIGN_OR_RETURN(s.params, detail::ParseParamsObject(*params, p + ".params"));
+    AT_RETURN_IF_ERROR(f.Unknown());
+    if (i == 0 && s.step != 0) return Status::InvalidArgument("the first entry must be at step 0", p + ".step");
+    if (i > 0 && s.step <= out->back().step)
+      return Status::InvalidArgument("steps must increase", p + ".step");
+    out->push_back(std::move(s));
+  }
+  return Status::Ok();
+}
+
+// {"algorithm": "...", <options>...}: scalars, arrays of scalars, and the
+// structured "mutations" and "schedule" (each algorithm checks which it takes).
 Status ParseAlgorithm(const json& j, const std::string& path, AlgorithmSpec* a) {
   AT_RETURN_IF_ERROR(JsonFields::IsObject(j, path));
   *a = AlgorithmSpec{};  // a present section names its algorithm; no default applies
   for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string p = path + "." + it.key();
     if (it.key() == "algorithm") {
-      if (!it->is_string()) return Status::InvalidArgument("must be a string", path + ".algorithm");
+      if (!it->is_string()) return Status::InvalidArgument("must be a string", p);
       a->algorithm = it->get<std::string>();
       continue;
     }
+    if (it.key() == "mutations") {
+      AT_RETURN_IF_ERROR(ParseMutations(*it, p, &a->mutations));
+      continue;
+    }
+    if (it.key() == "schedule") {
+      AT_RETURN_IF_ERROR(ParseSchedule(*it, p, &a->schedule));
+      continue;
+    }
     ParamValue v;
+    if (it->is_array()) {
+      std::vector<OptionValue>& list = a->lists[it.key()];
+      for (const auto& x : *it) {
+        if (!detail::ScalarToParam(x, &v)) return Status::InvalidArgument("must hold numbers, strings or booleans", p);
+        list.push_back(v);
+      }
+      continue;
+    }
     if (!detail::ScalarToParam(*it, &v))
-      return Status::InvalidArgument("must be a number, string or boolean", path + "." + it.key());
+      return Status::InvalidArgument("must be a number, string, boolean or an array of them", p);
     a->options[it.key()] = v;
   }
   if (a->algorithm.empty()) return Status::InvalidArgument("is required", path + ".algorithm");
@@ -137,6 +198,14 @@ Status ParseTrial(const json& j, const fs::path& base, bool check_programs, Tria
   AT_RETURN_IF_ERROR(f.Int("retries", &retries, false));
   if (retries < 0 || retries > 100) return Status::InvalidArgument("must lie in [0, 100]", "trial.retries");
   t->retries = static_cast<int>(retries);
+  if (f.Has("keep_checkpoints")) {
+    std::int64_t keep = 0;
+    AT_RETURN_IF_ERROR(f.Int("keep_checkpoints", &keep, false));
+    if (keep < 0 || keep > 100000) return Status::InvalidArgument("must lie in [0, 100000]", "trial.keep_checkpoints");
+    t->keep_checkpoints = static_cast<int>(keep);
+  } else {
+    f.Get("keep_checkpoints");
+  }
   return f.Unknown();
 }
 
@@ -216,8 +285,13 @@ StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& 
     // The algorithm and its options are checked by MakeScheduler (tuner/schedulers).
     AlgorithmSpec sched;
     AT_RETURN_IF_ERROR(ParseAlgorithm(*a, "scheduler", &sched));
-    if (sched.algorithm != "none" || !sched.options.empty()) s.scheduler = std::move(sched);
+    if (sched.algorithm != "none" || !sched.options.empty() || !sched.lists.empty() || !sched.mutations.empty() ||
+        !sched.schedule.empty())
+      s.scheduler = std::move(sched);
   }
+  // A replayed schedule's params take the space's types (JSON writes 2.0 as 2).
+  if (s.scheduler)
+    for (auto& entry : s.scheduler->schedule) entry.params = detail::CoerceToSpace(s.space, std::move(entry.params));
   if (const json* t = f.Get("trial")) {
     TrialSpec trial;
     AT_RETURN_IF_ERROR(ParseTrial(*t, base_dir.empty() ? fs::current_path() : fs::path(base_dir),
@@ -230,6 +304,17 @@ StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& 
   if (seed < 0) return Status::InvalidArgument("must be >= 0", "seed");
   s.seed = static_cast<std::uint64_t>(seed);
   if (const json* w = f.Get("warm_start")) AT_RETURN_IF_ERROR(ParseWarmStart(*w, s.space, s.objective, &s));
+  if (const json* e = f.Get("enqueue")) {
+    if (!e->is_array()) return Status::InvalidArgument("must be an array of params objects", "enqueue");
+    for (std::size_t i = 0; i < e->size(); ++i) {
+      const std::string path = "enqueue[" + std::to_string(i) + "]";
+      AT_ASSIGN_OR_RETURN(Params p, detail::ParseParamsObject((*e)[i], path));
+      p = detail::CoerceToSpace(s.space, std::move(p));
+      Status valid = s.space.Validate(p);
+      if (!valid.ok()) return Status::InvalidArgument(valid.ToString(), path);
+      s.enqueue.push_back(std::move(p));
+    }
+  }
   AT_RETURN_IF_ERROR(f.Unknown());
   out.canonical_json = CanonicalSpecJson(s);
   return out;

@@ -107,8 +107,8 @@ std::vector<std::int64_t> AshaRungs(const AshaOptions& options, std::int64_t max
   return rungs;
 }
 
-StatusOr<std::unique_ptr<Scheduler>> MakeAshaScheduler(const Options& options, std::int64_t max_steps) {
-  OptionReader r(options, "scheduler");
+StatusOr<std::unique_ptr<Scheduler>> MakeAshaScheduler(const AlgorithmSpec& spec, std::int64_t max_steps) {
+  OptionReader r(spec, "scheduler");
   AshaOptions o;
   o.reduction_factor = static_cast<int>(r.Int("reduction_factor", o.reduction_factor, 2, 100));
   if (max_steps < 2) {

@@ -33,6 +33,6 @@ struct AshaOptions {
 std::vector<std::int64_t> AshaRungs(const AshaOptions& options, std::int64_t max_steps, int bracket);
 
 // Options: reduction_factor, min_steps, brackets (errors name "scheduler.<option>").
-StatusOr<std::unique_ptr<Scheduler>> MakeAshaScheduler(const Options& options, std::int64_t max_steps);
+StatusOr<std::unique_ptr<Scheduler>> MakeAshaScheduler(const AlgorithmSpec& spec, std::int64_t max_steps);
 
 }  // namespace autotune

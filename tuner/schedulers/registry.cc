@@ -1,6 +1,8 @@
 // The one place that maps scheduler.algorithm names to implementations, and
 // the `none` scheduler: one segment per trial, to trial.max_steps.
+#include "tuner/core/options.h"
 #include "tuner/schedulers/asha.h"
+#include "tuner/schedulers/pbt.h"
 #include "tuner/schedulers/scheduler.h"
 
 namespace autotune {
@@ -38,9 +40,7 @@ const char* ToString(Decision::Kind kind) {
 StatusOr<std::unique_ptr<Scheduler>> MakeScheduler(const StudySpec& spec) {
   const std::int64_t max_steps = spec.trial ? spec.trial->max_steps : 1;
   if (!spec.scheduler || spec.scheduler->algorithm == "none") {
-    if (spec.scheduler && !spec.scheduler->options.empty())
-      return Status::InvalidArgument("is not an option of scheduler none",
-                                     "scheduler." + spec.scheduler->options.begin()->first);
+    if (spec.scheduler) AT_RETURN_IF_ERROR(OptionReader(*spec.scheduler, "scheduler").Finish());
     return std::unique_ptr<Scheduler>(new NoScheduler(max_steps));
   }
   const std::string& a = spec.scheduler->algorithm;
@@ -48,9 +48,11 @@ StatusOr<std::unique_ptr<Scheduler>> MakeScheduler(const StudySpec& spec) {
     return Status::InvalidArgument("scheduler '" + a + "' needs a trial section (segments to schedule)",
                                    "scheduler.algorithm");
   }
-  if (a == "asha") return MakeAshaScheduler(spec.scheduler->options, max_steps);
+  if (a == "asha") return MakeAshaScheduler(*spec.scheduler, max_steps);
+  if (a == "pbt") return MakePbtScheduler(spec);
+  if (a == "replay") return MakeReplayScheduler(spec);
   // scheduler-branches (keep this marker: one `if` per algorithm above it)
-  return Status::InvalidArgument("unknown algorithm '" + a + "' (expected none or asha)", "scheduler.algorithm");
+  return Status::InvalidArgument("unknown algorithm '" + a + "' (expected none, asha, pbt or replay)", "scheduler.algorithm");
 }
 
 }  // namespace autotune

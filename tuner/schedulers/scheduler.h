@@ -34,11 +34,13 @@ struct Decision {
   Kind kind = Kind::kComplete;
   std::int64_t step_end = 0;  // kContinue, kExploit: the end of the next segment
   int source = -1;            // kExploit: the number of the trial to copy
-  Params params;              // kExploit: the trial's new params
-  std::string reason;         // a short text for the event log
+  // kExploit: the trial's new params; kContinue: new params for the next
+  // segment (empty: unchanged).
+  Params params;
+  std::string reason;  // a short text for the event log
 
-  static Decision Continue(std::int64_t step_end, std::string reason = "") {
-    return {Kind::kContinue, step_end, -1, {}, std::move(reason)};
+  static Decision Continue(std::int64_t step_end, std::string reason = "", Params params = {}) {
+    return {Kind::kContinue, step_end, -1, std::move(params), std::move(reason)};
   }
   static Decision Pause(std::string reason = "") { return {Kind::kPause, 0, -1, {}, std::move(reason)}; }
   static Decision Prune(std::string reason = "") { return {Kind::kPrune, 0, -1, {}, std::move(reason)}; }
@@ -74,10 +76,28 @@ class Scheduler {
     (void)history;
     return true;
   }
+
+  // The params of new trial `number` when the scheduler fixes them (replay);
+  // otherwise the searcher proposes them.
+  virtual std::optional<Params> InitialParams(const History& history, int number) const {
+    (void)history, (void)number;
+    return std::nullopt;
+  }
+
+  // New trial `number` continues from another trial's checkpoint (PBT's
+  // searcher-driven explore): which one, and the end of its first segment.
+  struct Inheritance {
+    int source = -1;
+    std::int64_t step_end = 0;
+  };
+  virtual std::optional<Inheritance> Inherit(const History& history, int number) const {
+    (void)history, (void)number;
+    return std::nullopt;
+  }
 };
 
 // Builds the scheduler of a study: `none` (absent or "none": one segment per
-// trial, today's behaviour) or `asha`. Unknown algorithms and options that
+// trial), `asha`, `pbt` or `replay`. Unknown algorithms and options that
 // cannot work are InvalidArgument naming "scheduler.<field>".
 StatusOr<std::unique_ptr<Scheduler>> MakeScheduler(const StudySpec& spec);
 

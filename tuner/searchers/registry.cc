@@ -14,6 +14,12 @@ namespace autotune {
 StatusOr<std::unique_ptr<Searcher>> MakeSearcher(const AlgorithmSpec& spec, const SearchSpace& space,
                                                  std::uint64_t seed, int max_parallel) {
   const std::string& a = spec.algorithm;
+  // Searchers take scalar options only.
+  if (!spec.lists.empty() || !spec.mutations.empty() || !spec.schedule.empty()) {
+    const std::string name = !spec.lists.empty() ? spec.lists.begin()->first
+                             : !spec.mutations.empty() ? "mutations" : "schedule";
+    return Status::InvalidArgument("must be a number, string or boolean", "searcher." + name);
+  }
   if (a == "grid") return MakeGridSearcher(spec.options, space, seed);
   if (a == "random") return MakeRandomSearcher(spec.options, space, seed);
   if (a == "sobol") return MakeSobolSearcher(spec.options, space, seed);

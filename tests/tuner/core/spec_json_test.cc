@@ -219,7 +219,7 @@ TEST_F(SpecTest, WrongTypesAreRejectedWithTheirPath) {
   EXPECT_EQ(ErrorField(With("/space/x/init", json::array({1}))), "space.x.init");
   EXPECT_EQ(ErrorField(With("/searcher", "gp")), "searcher");
   EXPECT_EQ(ErrorField(With("/searcher/algorithm", 1)), "searcher.algorithm");
-  EXPECT_EQ(ErrorField(With("/searcher/n_initial", json::array({1}))), "searcher.n_initial");
+  EXPECT_EQ(ErrorField(With("/searcher/n_initial", json::object({{"a", 1}}))), "searcher.n_initial");
   EXPECT_EQ(ErrorField(With("/budget", 10)), "budget");
   EXPECT_EQ(ErrorField(With("/budget/max_trials", "10")), "budget.max_trials");
   EXPECT_EQ(ErrorField(With("/budget/max_time_s", "1h")), "budget.max_time_s");
@@ -311,7 +311,23 @@ TEST_F(SpecTest, InvalidNamesAreRejected) {
 // by MakeScheduler (tests/tuner/schedulers).
 TEST_F(SpecTest, SchedulerSectionIsKeptForMakeSchedulerAndNoneMeansAbsent) {
   EXPECT_EQ(ErrorField(With("/scheduler", {{"reduction_factor", 3}})), "scheduler.algorithm");
-  EXPECT_EQ(ErrorField(With("/scheduler", {{"algorithm", "asha"}, {"min_steps", {1, 2}}})), "scheduler.min_steps");
+  EXPECT_EQ(ErrorField(With("/scheduler", {{"algorithm", "asha"}, {"min_steps", {{"a", 1}}}})), "scheduler.min_steps");
+  EXPECT_EQ(ErrorField(With("/scheduler", {{"algorithm", "pbt"}, {"mutations", {{"lr", json::array()}}}})),
+            "scheduler.mutations.lr");
+  EXPECT_EQ(ErrorField(With("/scheduler", {{"algorithm", "pbt"}, {"mutations", {{"lr", {{"type", "float"}}}}}})),
+            "scheduler.mutations.lr.low");
+  EXPECT_EQ(ErrorField(With("/scheduler", {{"algorithm", "replay"}, {"schedule", {{{"step", 3}, {"params", json::object()}}}}})),
+            "scheduler.schedule[0].step");
+  // Arrays of scalars, mutations and schedules are kept for the algorithm to check, and written back.
+  auto pbt = Parse(With("/scheduler", {{"algorithm", "pbt"},
+                                       {"perturbation_factors", {0.8, 1.2}},
+                                       {"mutations", {{"lr", {1e-3, 1e-2}}, {"x", {{"type", "float"}, {"low", 0}, {"high", 1}}}}}}));
+  ASSERT_TRUE(pbt.ok()) << pbt.status().ToString();
+  EXPECT_EQ(pbt->spec.scheduler->lists.at("perturbation_factors").size(), 2u);
+  ASSERT_EQ(pbt->spec.scheduler->mutations.size(), 2u);
+  auto again = ParseStudySpec(pbt->canonical_json, dir_.path());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->canonical_json, pbt->canonical_json);
   auto asha = Parse(With("/scheduler", {{"algorithm", "asha"}, {"min_steps", 2}}));
   ASSERT_TRUE(asha.ok()) << asha.status().ToString();
   ASSERT_TRUE(asha->spec.scheduler.has_value());

@@ -211,6 +211,9 @@ TEST(AshaTest, OptionsThatCannotWorkAreRefusedNamingTheField) {
       {R"({"algorithm": "asha"})", 1, "trial.max_steps"},
       {R"({"algorithm": "hyperdrive"})", 9, "scheduler.algorithm"},
       {R"({"algorithm": "none", "min_steps": 2})", 9, "scheduler.min_steps"},
+      {R"({"algorithm": "asha", "min_steps": [1, 2]})", 9, "scheduler.min_steps"},
+      {R"({"algorithm": "asha", "perturbation_factors": [1, 2]})", 9, "scheduler.perturbation_factors"},
+      {R"({"algorithm": "asha", "mutations": {"x": [0.1, 0.2]}})", 9, "scheduler.mutations"},
   };
   for (const auto& c : cases) {
     auto s = MakeScheduler(Spec(c.scheduler, c.max_steps));
