@@ -1,0 +1,143 @@
+// auto: which searcher it picks for each kind of space, budget and
+// parallelism, that it suggests exactly what its delegate would, and how it
+// hands over from gp to hazero.
+#include "tuner/searchers/auto.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace autotune {
+namespace {
+
+ParamSpec Float(const std::string& name) { return {name, FloatDist{-5, 5, false, {}}, std::nullopt, 0}; }
+ParamSpec Int(const std::string& name, std::int64_t high) {
+  return {name, IntDist{1, high, false, {}}, std::nullopt, 0};
+}
+ParamSpec Choice(const std::string& name) {
+  return {name, CategoricalDist{{std::string("a"), std::string("b"), std::string("c")}}, std::nullopt, 0};
+}
+
+SearchSpace Make(std::vector<ParamSpec> params) {
+  auto s = SearchSpace::Create(std::move(params));
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? *s : SearchSpace();
+}
+
+SearchSpace Floats(int d) {
+  std::vector<ParamSpec> p;
+  for (int i = 0; i < d; ++i) p.push_back(Float("x" + std::to_string(10 + i)));
+  return Make(p);
+}
+
+// A completed history of `n` trials from random search on a bowl at 1.
+History RandomHistory(const SearchSpace& space, int n) {
+  auto random = std::move(MakeSearcher({"random", {}}, space, 3)).value();
+  History h;
+  for (int i = 0; i < n; ++i) {
+    Params p = std::move(random->Suggest(h, 1)).value()[0];
+    double loss = 0;
+    for (const auto& [name, v] : p) {
+      double x = 0;
+      if (AsNumber(v, &x)) loss += (x - 1) * (x - 1);
+    }
+    h.trials.push_back({p, TrialState::kCompleted, loss});
+  }
+  return h;
+}
+
+TEST(AutoTest, ContinuousSpaceGetsGp) {
+  const AutoChoice c = ChooseAutoSearcher(Floats(2), 100, 1, 0);
+  EXPECT_EQ(c.algorithm, "gp");
+  EXPECT_EQ(c.reason, "2 floats, budget 100, 1 at a time");
+}
+
+TEST(AutoTest, IntSpaceLargerThanTheBudgetGetsGp) {
+  EXPECT_EQ(ChooseAutoSearcher(Make({Int("a", 100), Int("b", 100)}), 100, 1, 0).algorithm, "gp");
+}
+
+TEST(AutoTest, DiscreteSpaceThatFitsTheBudgetGetsGrid) {
+  const SearchSpace space = Make({Int("a", 5), Choice("c")});  // 15 points
+  EXPECT_EQ(ChooseAutoSearcher(space, 15, 1, 0).algorithm, "grid");
+  EXPECT_EQ(ChooseAutoSearcher(space, 14, 1, 0).algorithm, "tpe");  // one point too many
+  EXPECT_EQ(ChooseAutoSearcher(space, 0, 1, 0).algorithm, "tpe");   // budget unknown
+}
+
+TEST(AutoTest, CategoricalSpaceGetsTpe) {
+  EXPECT_EQ(ChooseAutoSearcher(Make({Choice("c")}), 2, 1, 0).algorithm, "tpe");
+  const AutoChoice mixed =
+      ChooseAutoSearcher(Make({Float("lr"), Int("depth", 12), Choice("opt")}), 100, 4, 0);
+  EXPECT_EQ(mixed.algorithm, "tpe");
+  EXPECT_EQ(mixed.reason, "1 float, 1 int, 1 categorical, budget 100, 4 in parallel: categorical params");
+}
+
+TEST(AutoTest, WideOrVeryParallelSpacesGetHazero) {
+  EXPECT_EQ(ChooseAutoSearcher(Floats(20), 100, 1, 0).algorithm, "hazero");
+  EXPECT_EQ(ChooseAutoSearcher(Floats(3), 100, 16, 0).algorithm, "hazero");
+  EXPECT_EQ(ChooseAutoSearcher(Floats(3), 100, 8, 0).algorithm, "gp");
+}
+
+TEST(AutoTest, GpHandsOverToHazeroAtTrial200) {
+  const SearchSpace space = Floats(3);
+  EXPECT_EQ(ChooseAutoSearcher(space, 0, 1, 199).algorithm, "gp");
+  const AutoChoice late = ChooseAutoSearcher(space, 0, 1, 200);
+  EXPECT_EQ(late.algorithm, "hazero");
+  EXPECT_EQ(late.phase_start, 200);
+}
+
+TEST(AutoTest, SuggestsWhatItsDelegateSuggestsAndDescribesIt) {
+  const SearchSpace space = Floats(2);
+  auto a = std::move(MakeSearcher({"auto", {}}, space, 5, 1, 100)).value();
+  auto gp = std::move(MakeSearcher({"gp", {}}, space, 5, 1, 100)).value();
+  const History h = RandomHistory(space, 12);
+  EXPECT_EQ(std::move(a->Suggest(h, 2)).value(), std::move(gp->Suggest(h, 2)).value());
+  EXPECT_EQ(a->Describe(), "auto: gp (2 floats, budget 100, 1 at a time)");
+}
+
+TEST(AutoTest, HazeroAfterGpSeesTheEarlierTrialsAsWarmStart) {
+  const SearchSpace space = Floats(3);
+  const History h = RandomHistory(space, 201);
+  auto a = std::move(MakeSearcher({"auto", {}}, space, 5)).value();
+  auto hazero = std::move(MakeSearcher({"hazero", {}}, space, 5)).value();
+  History phase;
+  phase.prior.assign(h.trials.begin(), h.trials.begin() + 200);
+  phase.trials.assign(h.trials.begin() + 200, h.trials.end());
+  EXPECT_EQ(std::move(a->Suggest(h, 1)).value(), std::move(hazero->Suggest(phase, 1)).value());
+  EXPECT_EQ(a->Describe(),
+            "auto: hazero (3 floats, budget unknown, 1 at a time: from trial 200 on, after gp)");
+}
+
+TEST(AutoTest, OneCallAcrossTheHandOverAsksEachPhaseForItsOwnTrials) {
+  const SearchSpace space = Floats(2);
+  const History h = RandomHistory(space, 199);
+  auto a = std::move(MakeSearcher({"auto", {}}, space, 5, 4)).value();
+  auto gp = std::move(MakeSearcher({"gp", {}}, space, 5, 4)).value();
+  auto hazero = std::move(MakeSearcher({"hazero", {}}, space, 5, 4)).value();
+  const auto both = std::move(a->Suggest(h, 3)).value();
+  ASSERT_EQ(both.size(), 3u);
+  EXPECT_EQ(both[0], std::move(gp->Suggest(h, 1)).value()[0]);
+  History phase;
+  phase.prior = h.trials;
+  phase.prior.push_back({both[0], TrialState::kPending, std::nullopt});
+  EXPECT_EQ(std::vector<Params>(both.begin() + 1, both.end()), std::move(hazero->Suggest(phase, 2)).value());
+}
+
+TEST(AutoTest, GridChoiceEndsWithTheGrid) {
+  const SearchSpace space = Make({Int("a", 2), Choice("c")});  // 6 points
+  auto a = std::move(MakeSearcher({"auto", {}}, space, 1, 1, 10)).value();
+  History h;
+  auto first = std::move(a->Suggest(h, 10)).value();
+  EXPECT_EQ(first.size(), 6u);
+  for (const auto& p : first) h.trials.push_back({p, TrialState::kCompleted, 1.0});
+  EXPECT_TRUE(a->Exhausted(h));
+  EXPECT_TRUE(std::move(a->Suggest(h, 1)).value().empty());
+}
+
+TEST(AutoTest, RefusesOptions) {
+  auto a = MakeSearcher({"auto", {{"prefer", std::string("gp")}}}, Floats(2), 0);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().field(), "searcher.prefer");
+}
+
+}  // namespace
+}  // namespace autotune
