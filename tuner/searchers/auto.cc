@@ -11,8 +11,15 @@ namespace {
 
 // See auto.h; the README's "Search quality" has the measurements.
 constexpr int kGpMaxDims = 12;
-constexpr int kGpTrials = 200;
+constexpr int kGpMaxTrials = 200;
 constexpr int kGpMaxParallel = 8;
+
+// The trial number at which gp hands over to hazero: half the budget, at
+// most kGpMaxTrials (the whole of kGpMaxTrials when the budget is unknown).
+int Handover(const AutoOptions& o, int max_trials) {
+  if (o.handover >= 0) return o.handover;
+  return max_trials > 0 ? std::min(kGpMaxTrials, max_trials / 2) : kGpMaxTrials;
+}
 
 struct SpaceCounts {
   int floats = 0, ints = 0, categoricals = 0;
@@ -68,9 +75,13 @@ History PhaseHistory(const History& history, int phase_start) {
 
 class AutoSearcher : public Searcher {
  public:
-  AutoSearcher(SearchSpace space, std::uint64_t seed, int max_parallel, int max_trials)
-      : space_(std::move(space)), seed_(seed), max_parallel_(max_parallel), max_trials_(max_trials) {
-    last_ = ChooseAutoSearcher(space_, max_trials_, max_parallel_, 0);
+  AutoSearcher(SearchSpace space, std::uint64_t seed, int max_parallel, int max_trials, AutoOptions options)
+      : space_(std::move(space)),
+        seed_(seed),
+        max_parallel_(max_parallel),
+        max_trials_(max_trials),
+        options_(options) {
+    last_ = Choose(0);
   }
 
   StatusOr<std::vector<Params>> Suggest(const History& history, int n) override {
@@ -78,11 +89,11 @@ class AutoSearcher : public Searcher {
     History h = history;
     while (static_cast<int>(out.size()) < n) {
       const int number = static_cast<int>(h.trials.size());
-      const AutoChoice choice = ChooseAutoSearcher(space_, max_trials_, max_parallel_, number);
+      const AutoChoice choice = Choose(number);
       // Ask no further than the end of this phase, so the next phase's
       // delegate sees the right history.
       int want = n - static_cast<int>(out.size());
-      const AutoChoice at_end = ChooseAutoSearcher(space_, max_trials_, max_parallel_, number + want - 1);
+      const AutoChoice at_end = Choose(number + want - 1);
       if (at_end.phase_start != choice.phase_start) want = at_end.phase_start - number;
       AT_ASSIGN_OR_RETURN(Searcher * delegate, Delegate(choice));
       AT_ASSIGN_OR_RETURN(auto params, delegate->Suggest(PhaseHistory(h, choice.phase_start), want));
@@ -98,8 +109,7 @@ class AutoSearcher : public Searcher {
   }
 
   bool Exhausted(const History& history) const override {
-    const AutoChoice choice =
-        ChooseAutoSearcher(space_, max_trials_, max_parallel_, static_cast<int>(history.trials.size()));
+    const AutoChoice choice = Choose(static_cast<int>(history.trials.size()));
     auto it = delegates_.find(choice.algorithm + "@" + std::to_string(choice.phase_start));
     return it != delegates_.end() && it->second->Exhausted(PhaseHistory(history, choice.phase_start));
   }
@@ -107,6 +117,10 @@ class AutoSearcher : public Searcher {
   std::string Describe() const override { return "auto: " + last_.algorithm + " (" + last_.reason + ")"; }
 
  private:
+  AutoChoice Choose(int trial) const {
+    return ChooseAutoSearcher(space_, max_trials_, max_parallel_, trial, options_);
+  }
+
   // One delegate per phase, built on first use (each is stateless between
   // calls, so building it later changes nothing).
   StatusOr<Searcher*> Delegate(const AutoChoice& choice) {
@@ -123,13 +137,15 @@ class AutoSearcher : public Searcher {
   SearchSpace space_;
   std::uint64_t seed_;
   int max_parallel_, max_trials_;
+  AutoOptions options_;
   std::map<std::string, std::unique_ptr<Searcher>> delegates_;
   AutoChoice last_;
 };
 
 }  // namespace
 
-AutoChoice ChooseAutoSearcher(const SearchSpace& space, int max_trials, int max_parallel, int trial) {
+AutoChoice ChooseAutoSearcher(const SearchSpace& space, int max_trials, int max_parallel, int trial,
+                              const AutoOptions& options) {
   const SpaceCounts c = Count(space);
   const std::string about = Describe(c, max_trials, max_parallel);
   const int d = static_cast<int>(space.dims());
@@ -137,23 +153,26 @@ AutoChoice ChooseAutoSearcher(const SearchSpace& space, int max_trials, int max_
     return {"grid", about + ": the whole grid fits the budget", 0};
   }
   if (c.categoricals > 0) return {"tpe", about + ": categorical params", 0};
-  const bool gp_fits = d <= kGpMaxDims && max_parallel <= kGpMaxParallel;
-  if (!gp_fits) {
-    return {"hazero",
-            about + (d > kGpMaxDims ? ": more than " + std::to_string(kGpMaxDims) + " params"
-                                    : ": more than " + std::to_string(kGpMaxParallel) + " in parallel"),
-            0};
+  const int gp_max_dims = options.gp_max_dims >= 0 ? options.gp_max_dims : kGpMaxDims;
+  if (d > gp_max_dims)
+    return {"hazero", about + ": more than " + Plural(gp_max_dims, "param") + " for gp", 0};
+  if (max_parallel > kGpMaxParallel) {
+    return {"hazero", about + ": more than " + std::to_string(kGpMaxParallel) + " in parallel", 0};
   }
-  if (trial < kGpTrials) return {"gp", about, 0};
-  return {"hazero", about + ": from trial " + std::to_string(kGpTrials) + " on, after gp", kGpTrials};
+  const int handover = Handover(options, max_trials);
+  if (trial < handover) return {"gp", about + ", hazero from trial " + std::to_string(handover), 0};
+  return {"hazero", about + ": from trial " + std::to_string(handover) + " on, after gp", handover};
 }
 
 StatusOr<std::unique_ptr<Searcher>> MakeAutoSearcher(const Options& options, const SearchSpace& space,
                                                      std::uint64_t seed, int max_parallel, int max_trials) {
   OptionReader reader(options);
+  AutoOptions o;
+  o.handover = static_cast<int>(reader.Int("handover", -1, -1, 1'000'000'000));
+  o.gp_max_dims = static_cast<int>(reader.Int("gp_max_dims", -1, -1, 1'000'000));
   AT_RETURN_IF_ERROR(reader.Finish());
   return std::unique_ptr<Searcher>(
-      new AutoSearcher(space, seed, std::max(1, max_parallel), std::max(0, max_trials)));
+      new AutoSearcher(space, seed, std::max(1, max_parallel), std::max(0, max_trials), o));
 }
 
 }  // namespace autotune

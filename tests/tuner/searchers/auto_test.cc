@@ -49,7 +49,7 @@ History RandomHistory(const SearchSpace& space, int n) {
 TEST(AutoTest, ContinuousSpaceGetsGp) {
   const AutoChoice c = ChooseAutoSearcher(Floats(2), 100, 1, 0);
   EXPECT_EQ(c.algorithm, "gp");
-  EXPECT_EQ(c.reason, "2 floats, budget 100, 1 at a time");
+  EXPECT_EQ(c.reason, "2 floats, budget 100, 1 at a time, hazero from trial 50");
 }
 
 TEST(AutoTest, IntSpaceLargerThanTheBudgetGetsGp) {
@@ -77,12 +77,36 @@ TEST(AutoTest, WideOrVeryParallelSpacesGetHazero) {
   EXPECT_EQ(ChooseAutoSearcher(Floats(3), 100, 8, 0).algorithm, "gp");
 }
 
-TEST(AutoTest, GpHandsOverToHazeroAtTrial200) {
+TEST(AutoTest, GpHandsOverToHazeroHalfWayThroughTheBudget) {
   const SearchSpace space = Floats(3);
-  EXPECT_EQ(ChooseAutoSearcher(space, 0, 1, 199).algorithm, "gp");
-  const AutoChoice late = ChooseAutoSearcher(space, 0, 1, 200);
+  EXPECT_EQ(ChooseAutoSearcher(space, 100, 1, 49).algorithm, "gp");
+  const AutoChoice late = ChooseAutoSearcher(space, 100, 1, 50);
   EXPECT_EQ(late.algorithm, "hazero");
-  EXPECT_EQ(late.phase_start, 200);
+  EXPECT_EQ(late.phase_start, 50);
+  EXPECT_EQ(late.reason, "3 floats, budget 100, 1 at a time: from trial 50 on, after gp");
+  // At most 200 trials of gp, and 200 when the budget is unknown.
+  EXPECT_EQ(ChooseAutoSearcher(space, 1000, 1, 199).algorithm, "gp");
+  EXPECT_EQ(ChooseAutoSearcher(space, 1000, 1, 200).phase_start, 200);
+  EXPECT_EQ(ChooseAutoSearcher(space, 0, 1, 199).algorithm, "gp");
+  EXPECT_EQ(ChooseAutoSearcher(space, 0, 1, 200).algorithm, "hazero");
+}
+
+TEST(AutoTest, OptionsMoveTheHandOverAndTheGpDimensionLimit) {
+  const SearchSpace space = Floats(3);
+  AutoOptions o;
+  o.handover = 0;
+  EXPECT_EQ(ChooseAutoSearcher(space, 100, 1, 0, o).algorithm, "hazero");
+  o.handover = 70;
+  EXPECT_EQ(ChooseAutoSearcher(space, 100, 1, 69, o).algorithm, "gp");
+  EXPECT_EQ(ChooseAutoSearcher(space, 100, 1, 70, o).phase_start, 70);
+  AutoOptions narrow;
+  narrow.gp_max_dims = 2;
+  EXPECT_EQ(ChooseAutoSearcher(space, 100, 1, 0, narrow).algorithm, "hazero");
+  EXPECT_TRUE(
+      MakeSearcher({"auto", {{"handover", std::int64_t{10}}, {"gp_max_dims", std::int64_t{4}}}}, space, 0)
+          .ok());
+  EXPECT_EQ(MakeSearcher({"auto", {{"handover", std::int64_t{-2}}}}, space, 0).status().field(),
+            "searcher.handover");
 }
 
 TEST(AutoTest, SuggestsWhatItsDelegateSuggestsAndDescribesIt) {
@@ -91,7 +115,7 @@ TEST(AutoTest, SuggestsWhatItsDelegateSuggestsAndDescribesIt) {
   auto gp = std::move(MakeSearcher({"gp", {}}, space, 5, 1, 100)).value();
   const History h = RandomHistory(space, 12);
   EXPECT_EQ(std::move(a->Suggest(h, 2)).value(), std::move(gp->Suggest(h, 2)).value());
-  EXPECT_EQ(a->Describe(), "auto: gp (2 floats, budget 100, 1 at a time)");
+  EXPECT_EQ(a->Describe(), "auto: gp (2 floats, budget 100, 1 at a time, hazero from trial 50)");
 }
 
 TEST(AutoTest, HazeroAfterGpSeesTheEarlierTrialsAsWarmStart) {
