@@ -11,15 +11,7 @@ namespace {
 
 // See auto.h; the README's "Search quality" has the measurements.
 constexpr int kGpMaxDims = 12;
-constexpr int kGpMaxTrials = 200;
 constexpr int kGpMaxParallel = 8;
-
-// The trial number at which gp hands over to hazero: half the budget, at
-// most kGpMaxTrials (the whole of kGpMaxTrials when the budget is unknown).
-int Handover(const AutoOptions& o, int max_trials) {
-  if (o.handover >= 0) return o.handover;
-  return max_trials > 0 ? std::min(kGpMaxTrials, max_trials / 2) : kGpMaxTrials;
-}
 
 struct SpaceCounts {
   int floats = 0, ints = 0, categoricals = 0;
@@ -153,13 +145,15 @@ AutoChoice ChooseAutoSearcher(const SearchSpace& space, int max_trials, int max_
     return {"grid", about + ": the whole grid fits the budget", 0};
   }
   if (c.categoricals > 0) return {"tpe", about + ": categorical params", 0};
+  // Numeric: hazero, after `handover` trials of gp when asked for (and gp fits).
+  const int handover = std::max(0, options.handover);
   const int gp_max_dims = options.gp_max_dims >= 0 ? options.gp_max_dims : kGpMaxDims;
+  if (handover == 0) return {"hazero", about, 0};
   if (d > gp_max_dims)
     return {"hazero", about + ": more than " + Plural(gp_max_dims, "param") + " for gp", 0};
   if (max_parallel > kGpMaxParallel) {
-    return {"hazero", about + ": more than " + std::to_string(kGpMaxParallel) + " in parallel", 0};
+    return {"hazero", about + ": more than " + std::to_string(kGpMaxParallel) + " in parallel for gp", 0};
   }
-  const int handover = Handover(options, max_trials);
   if (trial < handover) return {"gp", about + ", hazero from trial " + std::to_string(handover), 0};
   return {"hazero", about + ": from trial " + std::to_string(handover) + " on, after gp", handover};
 }
@@ -168,7 +162,7 @@ StatusOr<std::unique_ptr<Searcher>> MakeAutoSearcher(const Options& options, con
                                                      std::uint64_t seed, int max_parallel, int max_trials) {
   OptionReader reader(options);
   AutoOptions o;
-  o.handover = static_cast<int>(reader.Int("handover", -1, -1, 1'000'000'000));
+  o.handover = static_cast<int>(reader.Int("handover", 0, 0, 1'000'000'000));
   o.gp_max_dims = static_cast<int>(reader.Int("gp_max_dims", -1, -1, 1'000'000));
   AT_RETURN_IF_ERROR(reader.Finish());
   return std::unique_ptr<Searcher>(

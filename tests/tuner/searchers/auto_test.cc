@@ -46,14 +46,15 @@ History RandomHistory(const SearchSpace& space, int n) {
   return h;
 }
 
-TEST(AutoTest, ContinuousSpaceGetsGp) {
+TEST(AutoTest, ContinuousSpaceGetsHazero) {
   const AutoChoice c = ChooseAutoSearcher(Floats(2), 100, 1, 0);
-  EXPECT_EQ(c.algorithm, "gp");
-  EXPECT_EQ(c.reason, "2 floats, budget 100, 1 at a time, hazero from trial 50");
+  EXPECT_EQ(c.algorithm, "hazero");
+  EXPECT_EQ(c.reason, "2 floats, budget 100, 1 at a time");
+  EXPECT_EQ(ChooseAutoSearcher(Floats(20), 0, 32, 5000).algorithm, "hazero");
 }
 
-TEST(AutoTest, IntSpaceLargerThanTheBudgetGetsGp) {
-  EXPECT_EQ(ChooseAutoSearcher(Make({Int("a", 100), Int("b", 100)}), 100, 1, 0).algorithm, "gp");
+TEST(AutoTest, IntSpaceLargerThanTheBudgetGetsHazero) {
+  EXPECT_EQ(ChooseAutoSearcher(Make({Int("a", 100), Int("b", 100)}), 100, 1, 0).algorithm, "hazero");
 }
 
 TEST(AutoTest, DiscreteSpaceThatFitsTheBudgetGetsGrid) {
@@ -71,57 +72,48 @@ TEST(AutoTest, CategoricalSpaceGetsTpe) {
   EXPECT_EQ(mixed.reason, "1 float, 1 int, 1 categorical, budget 100, 4 in parallel: categorical params");
 }
 
-TEST(AutoTest, WideOrVeryParallelSpacesGetHazero) {
-  EXPECT_EQ(ChooseAutoSearcher(Floats(20), 100, 1, 0).algorithm, "hazero");
-  EXPECT_EQ(ChooseAutoSearcher(Floats(3), 100, 16, 0).algorithm, "hazero");
-  EXPECT_EQ(ChooseAutoSearcher(Floats(3), 100, 8, 0).algorithm, "gp");
-}
-
-TEST(AutoTest, GpHandsOverToHazeroHalfWayThroughTheBudget) {
+TEST(AutoTest, HandoverRunsGpFirstWhereGpFits) {
   const SearchSpace space = Floats(3);
-  EXPECT_EQ(ChooseAutoSearcher(space, 100, 1, 49).algorithm, "gp");
-  const AutoChoice late = ChooseAutoSearcher(space, 100, 1, 50);
+  AutoOptions o;
+  o.handover = 50;
+  EXPECT_EQ(ChooseAutoSearcher(space, 100, 1, 49, o).algorithm, "gp");
+  EXPECT_EQ(ChooseAutoSearcher(space, 100, 1, 49, o).reason,
+            "3 floats, budget 100, 1 at a time, hazero from trial 50");
+  const AutoChoice late = ChooseAutoSearcher(space, 100, 1, 50, o);
   EXPECT_EQ(late.algorithm, "hazero");
   EXPECT_EQ(late.phase_start, 50);
   EXPECT_EQ(late.reason, "3 floats, budget 100, 1 at a time: from trial 50 on, after gp");
-  // At most 200 trials of gp, and 200 when the budget is unknown.
-  EXPECT_EQ(ChooseAutoSearcher(space, 1000, 1, 199).algorithm, "gp");
-  EXPECT_EQ(ChooseAutoSearcher(space, 1000, 1, 200).phase_start, 200);
-  EXPECT_EQ(ChooseAutoSearcher(space, 0, 1, 199).algorithm, "gp");
-  EXPECT_EQ(ChooseAutoSearcher(space, 0, 1, 200).algorithm, "hazero");
-}
-
-TEST(AutoTest, OptionsMoveTheHandOverAndTheGpDimensionLimit) {
-  const SearchSpace space = Floats(3);
-  AutoOptions o;
-  o.handover = 0;
-  EXPECT_EQ(ChooseAutoSearcher(space, 100, 1, 0, o).algorithm, "hazero");
-  o.handover = 70;
-  EXPECT_EQ(ChooseAutoSearcher(space, 100, 1, 69, o).algorithm, "gp");
-  EXPECT_EQ(ChooseAutoSearcher(space, 100, 1, 70, o).phase_start, 70);
-  AutoOptions narrow;
+  // Too wide or too parallel for gp: hazero throughout.
+  EXPECT_EQ(ChooseAutoSearcher(Floats(13), 100, 1, 0, o).algorithm, "hazero");
+  EXPECT_EQ(ChooseAutoSearcher(space, 100, 9, 0, o).algorithm, "hazero");
+  EXPECT_EQ(ChooseAutoSearcher(space, 100, 8, 0, o).algorithm, "gp");
+  AutoOptions narrow = o;
   narrow.gp_max_dims = 2;
   EXPECT_EQ(ChooseAutoSearcher(space, 100, 1, 0, narrow).algorithm, "hazero");
+}
+
+TEST(AutoTest, OptionsAreReadAndChecked) {
+  const SearchSpace space = Floats(3);
   EXPECT_TRUE(
       MakeSearcher({"auto", {{"handover", std::int64_t{10}}, {"gp_max_dims", std::int64_t{4}}}}, space, 0)
           .ok());
-  EXPECT_EQ(MakeSearcher({"auto", {{"handover", std::int64_t{-2}}}}, space, 0).status().field(),
+  EXPECT_EQ(MakeSearcher({"auto", {{"handover", std::int64_t{-1}}}}, space, 0).status().field(),
             "searcher.handover");
 }
 
 TEST(AutoTest, SuggestsWhatItsDelegateSuggestsAndDescribesIt) {
   const SearchSpace space = Floats(2);
   auto a = std::move(MakeSearcher({"auto", {}}, space, 5, 1, 100)).value();
-  auto gp = std::move(MakeSearcher({"gp", {}}, space, 5, 1, 100)).value();
+  auto hazero = std::move(MakeSearcher({"hazero", {}}, space, 5, 1, 100)).value();
   const History h = RandomHistory(space, 12);
-  EXPECT_EQ(std::move(a->Suggest(h, 2)).value(), std::move(gp->Suggest(h, 2)).value());
-  EXPECT_EQ(a->Describe(), "auto: gp (2 floats, budget 100, 1 at a time, hazero from trial 50)");
+  EXPECT_EQ(std::move(a->Suggest(h, 2)).value(), std::move(hazero->Suggest(h, 2)).value());
+  EXPECT_EQ(a->Describe(), "auto: hazero (2 floats, budget 100, 1 at a time)");
 }
 
 TEST(AutoTest, HazeroAfterGpSeesTheEarlierTrialsAsWarmStart) {
   const SearchSpace space = Floats(3);
   const History h = RandomHistory(space, 201);
-  auto a = std::move(MakeSearcher({"auto", {}}, space, 5)).value();
+  auto a = std::move(MakeSearcher({"auto", {{"handover", std::int64_t{200}}}}, space, 5)).value();
   auto hazero = std::move(MakeSearcher({"hazero", {}}, space, 5)).value();
   History phase;
   phase.prior.assign(h.trials.begin(), h.trials.begin() + 200);
@@ -129,12 +121,17 @@ TEST(AutoTest, HazeroAfterGpSeesTheEarlierTrialsAsWarmStart) {
   EXPECT_EQ(std::move(a->Suggest(h, 1)).value(), std::move(hazero->Suggest(phase, 1)).value());
   EXPECT_EQ(a->Describe(),
             "auto: hazero (3 floats, budget unknown, 1 at a time: from trial 200 on, after gp)");
+  // Before the hand-over it is gp's suggestion.
+  auto gp = std::move(MakeSearcher({"gp", {}}, space, 5)).value();
+  History early;
+  early.trials.assign(h.trials.begin(), h.trials.begin() + 30);
+  EXPECT_EQ(std::move(a->Suggest(early, 1)).value(), std::move(gp->Suggest(early, 1)).value());
 }
 
 TEST(AutoTest, OneCallAcrossTheHandOverAsksEachPhaseForItsOwnTrials) {
   const SearchSpace space = Floats(2);
   const History h = RandomHistory(space, 199);
-  auto a = std::move(MakeSearcher({"auto", {}}, space, 5, 4)).value();
+  auto a = std::move(MakeSearcher({"auto", {{"handover", std::int64_t{200}}}}, space, 5, 4)).value();
   auto gp = std::move(MakeSearcher({"gp", {}}, space, 5, 4)).value();
   auto hazero = std::move(MakeSearcher({"hazero", {}}, space, 5, 4)).value();
   const auto both = std::move(a->Suggest(h, 3)).value();
