@@ -144,16 +144,20 @@ AutoChoice ChooseAutoSearcher(const SearchSpace& space, int max_trials, int max_
   if (c.floats == 0 && max_trials > 0 && c.grid_size <= max_trials) {
     return {"grid", about + ": the whole grid fits the budget", 0};
   }
-  if (c.categoricals > 0) return {"tpe", about + ": categorical params", 0};
-  // Numeric: hazero, after `handover` trials of gp when asked for (and gp fits).
-  const int handover = std::max(0, options.handover);
   const int gp_max_dims = options.gp_max_dims >= 0 ? options.gp_max_dims : kGpMaxDims;
-  if (handover == 0) return {"hazero", about, 0};
-  if (d > gp_max_dims)
-    return {"hazero", about + ": more than " + Plural(gp_max_dims, "param") + " for gp", 0};
-  if (max_parallel > kGpMaxParallel) {
-    return {"hazero", about + ": more than " + std::to_string(kGpMaxParallel) + " in parallel for gp", 0};
+  const bool gp_fits = d <= gp_max_dims && max_parallel <= kGpMaxParallel;
+  const std::string gp_misfit = d > gp_max_dims
+                                    ? "more than " + Plural(gp_max_dims, "param") + " for gp"
+                                    : "more than " + std::to_string(kGpMaxParallel) + " in parallel for gp";
+  if (c.categoricals == d) return {"tpe", about + ": categorical params only", 0};
+  if (c.ints + c.categoricals > 0) {  // a mixed space
+    if (gp_fits) return {"gp", about + ": ints or categoricals, which gp models exactly", 0};
+    return {"tpe", about + ": ints or categoricals, " + gp_misfit, 0};
   }
+  // Floats only: hazero, after `handover` trials of gp when asked for (and gp fits).
+  const int handover = std::max(0, options.handover);
+  if (handover == 0) return {"hazero", about + ": floats only", 0};
+  if (!gp_fits) return {"hazero", about + ": " + gp_misfit, 0};
   if (trial < handover) return {"gp", about + ", hazero from trial " + std::to_string(handover), 0};
   return {"hazero", about + ": from trial " + std::to_string(handover) + " on, after gp", handover};
 }

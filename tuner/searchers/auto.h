@@ -1,29 +1,32 @@
 // auto: picks the searcher for a study from its space, budget and
-// parallelism, and hands over to a second one once the study outgrows the
-// first, as Optuna's AutoSampler does. The default when a spec has no
+// parallelism (and, with `handover`, switches searchers part-way through the
+// study), as Optuna's AutoSampler does. The default when a spec has no
 // `searcher` section.
 //
-// The rules (the figures behind them: README "Search quality", BBOB suite):
+// The rules (the measurements behind them: README "Search quality"):
 //   - every parameter discrete (ints and categoricals) and the whole grid no
 //     larger than the budget: `grid`, which tries every point once;
-//   - any categorical parameter: `tpe` (its Parzen estimators model choices
-//     directly; the GP and CMA-ES only relax them);
-//   - otherwise (floats and ints): `hazero` (CMA-ES with the lq surrogate,
-//     IPOP restarts; parallel workers get whole rounds). On the BBOB suite it
-//     beat `gp` on 16 of 24 functions at d = 5 and tied at d = 2, also at 20
-//     and 50 trials, and running `gp` first (half the budget) then `hazero`
-//     from its best lost to `hazero` alone on 18 of 23; it costs
-//     milliseconds where `gp` costs a tenth of a second per trial. The
-//     `handover` option still runs `gp` for the first `handover` trials
-//     (when the space has at most gp_max_dims params and at most 8 trials
-//     run at once); `hazero` then sees those trials as warm-start
-//     observations (History::prior) and starts from their best.
+//   - categorical parameters only: `tpe` (its Parzen estimators model
+//     choices directly);
+//   - ints or categoricals, with or without floats: `gp`, whose kernel
+//     models cells and choices exactly where CMA-ES relaxes them and stalls
+//     on their plateaus (on the mixed `finetune` function gp's regret is
+//     hundreds of times smaller than hazero's or tpe's); `tpe` instead when
+//     the space has more than gp_max_dims params or more than 8 trials run
+//     at once (gp's cost and its one-at-a-time believer);
+//   - floats only: `hazero` (CMA-ES with the lq surrogate and IPOP
+//     restarts; parallel workers get whole rounds), which beat `gp` on most
+//     BBOB functions at d = 5 (even at d = 2), beat `gp` followed by
+//     `hazero`, and costs milliseconds per trial. The `handover` option
+//     runs `gp` for the first `handover` trials instead (where gp fits);
+//     `hazero` then sees those trials as warm-start observations
+//     (History::prior) and starts from their best.
 // The choice depends only on the space, budget.max_trials, max_parallel and
 // the trial number, so a resumed study makes the same choices; each
 // delegate is built with the study's seed and its own defaults.
 //
 // Describe() names the searcher the latest Suggest used and why, e.g.
-// "auto: hazero (2 floats, budget 100, 1 at a time)".
+// "auto: hazero (2 floats, budget 100, 1 at a time: floats only)".
 #pragma once
 
 #include <memory>
@@ -48,9 +51,9 @@ struct AutoOptions {
 AutoChoice ChooseAutoSearcher(const SearchSpace& space, int max_trials, int max_parallel, int trial,
                               const AutoOptions& options = {});
 
-// Options: handover (int >= 0, default 0: numeric spaces run gp for the
+// Options: handover (int >= 0, default 0: float-only spaces run gp for the
 // first `handover` trials, then hazero), gp_max_dims (int >= 0, default 12:
-// numeric spaces with more params skip gp).
+// spaces with more params never get gp).
 StatusOr<std::unique_ptr<Searcher>> MakeAutoSearcher(const Options& options, const SearchSpace& space,
                                                      std::uint64_t seed, int max_parallel, int max_trials);
 

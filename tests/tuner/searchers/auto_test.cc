@@ -49,27 +49,41 @@ History RandomHistory(const SearchSpace& space, int n) {
 TEST(AutoTest, ContinuousSpaceGetsHazero) {
   const AutoChoice c = ChooseAutoSearcher(Floats(2), 100, 1, 0);
   EXPECT_EQ(c.algorithm, "hazero");
-  EXPECT_EQ(c.reason, "2 floats, budget 100, 1 at a time");
+  EXPECT_EQ(c.reason, "2 floats, budget 100, 1 at a time: floats only");
   EXPECT_EQ(ChooseAutoSearcher(Floats(20), 0, 32, 5000).algorithm, "hazero");
 }
 
-TEST(AutoTest, IntSpaceLargerThanTheBudgetGetsHazero) {
-  EXPECT_EQ(ChooseAutoSearcher(Make({Int("a", 100), Int("b", 100)}), 100, 1, 0).algorithm, "hazero");
+TEST(AutoTest, IntSpaceLargerThanTheBudgetGetsGp) {
+  const AutoChoice c = ChooseAutoSearcher(Make({Int("a", 100), Int("b", 100)}), 100, 1, 0);
+  EXPECT_EQ(c.algorithm, "gp");
+  EXPECT_EQ(c.reason, "2 ints, budget 100, 1 at a time: ints or categoricals, which gp models exactly");
+}
+
+TEST(AutoTest, MixedSpaceGetsGpUnlessTooWideOrTooParallel) {
+  const SearchSpace mixed = Make({Float("lr"), Int("depth", 12), Choice("opt")});
+  EXPECT_EQ(ChooseAutoSearcher(mixed, 100, 1, 0).algorithm, "gp");
+  EXPECT_EQ(ChooseAutoSearcher(mixed, 100, 8, 0).algorithm, "gp");
+  const AutoChoice parallel = ChooseAutoSearcher(mixed, 100, 9, 0);
+  EXPECT_EQ(parallel.algorithm, "tpe");
+  EXPECT_EQ(parallel.reason,
+            "1 float, 1 int, 1 categorical, budget 100, 9 in parallel: ints or categoricals, more than 8 in "
+            "parallel for gp");
+  std::vector<ParamSpec> wide = {Choice("opt")};
+  for (int i = 0; i < 12; ++i) wide.push_back(Float("x" + std::to_string(10 + i)));
+  EXPECT_EQ(ChooseAutoSearcher(Make(wide), 100, 1, 0).algorithm, "tpe");
 }
 
 TEST(AutoTest, DiscreteSpaceThatFitsTheBudgetGetsGrid) {
   const SearchSpace space = Make({Int("a", 5), Choice("c")});  // 15 points
   EXPECT_EQ(ChooseAutoSearcher(space, 15, 1, 0).algorithm, "grid");
-  EXPECT_EQ(ChooseAutoSearcher(space, 14, 1, 0).algorithm, "tpe");  // one point too many
-  EXPECT_EQ(ChooseAutoSearcher(space, 0, 1, 0).algorithm, "tpe");   // budget unknown
+  EXPECT_EQ(ChooseAutoSearcher(space, 14, 1, 0).algorithm, "gp");  // one point too many
+  EXPECT_EQ(ChooseAutoSearcher(space, 0, 1, 0).algorithm, "gp");   // budget unknown
 }
 
 TEST(AutoTest, CategoricalSpaceGetsTpe) {
-  EXPECT_EQ(ChooseAutoSearcher(Make({Choice("c")}), 2, 1, 0).algorithm, "tpe");
-  const AutoChoice mixed =
-      ChooseAutoSearcher(Make({Float("lr"), Int("depth", 12), Choice("opt")}), 100, 4, 0);
-  EXPECT_EQ(mixed.algorithm, "tpe");
-  EXPECT_EQ(mixed.reason, "1 float, 1 int, 1 categorical, budget 100, 4 in parallel: categorical params");
+  const AutoChoice c = ChooseAutoSearcher(Make({Choice("c"), Choice("d")}), 8, 4, 0);
+  EXPECT_EQ(c.algorithm, "tpe");
+  EXPECT_EQ(c.reason, "2 categoricals, budget 8, 4 in parallel: categorical params only");
 }
 
 TEST(AutoTest, HandoverRunsGpFirstWhereGpFits) {
@@ -107,7 +121,7 @@ TEST(AutoTest, SuggestsWhatItsDelegateSuggestsAndDescribesIt) {
   auto hazero = std::move(MakeSearcher({"hazero", {}}, space, 5, 1, 100)).value();
   const History h = RandomHistory(space, 12);
   EXPECT_EQ(std::move(a->Suggest(h, 2)).value(), std::move(hazero->Suggest(h, 2)).value());
-  EXPECT_EQ(a->Describe(), "auto: hazero (2 floats, budget 100, 1 at a time)");
+  EXPECT_EQ(a->Describe(), "auto: hazero (2 floats, budget 100, 1 at a time: floats only)");
 }
 
 TEST(AutoTest, HazeroAfterGpSeesTheEarlierTrialsAsWarmStart) {
