@@ -140,49 +140,67 @@ def compact(instances):
     return "%d-%d" % (min(instances), max(instances)) if instances else "none"
 
 
+STYLES = {  # sampler: (colour, line style, width)
+    "auto": ("black", "-", 2.6), "hazero": ("tab:green", "-", 1.6), "tpe": ("tab:orange", "-", 1.6),
+    "gp": ("tab:purple", "-", 1.6), "pshe2": ("tab:olive", "-", 1.0), "random": ("0.55", "-", 1.0),
+    "sobol": ("0.35", ":", 1.0), "grid": ("0.7", "-.", 1.0), "optuna_random": ("0.55", "--", 1.0),
+    "optuna_tpe": ("tab:red", "--", 1.6), "optuna_tpe_mv": ("tab:brown", "--", 1.6),
+    "optuna_cmaes": ("tab:blue", "--", 1.6),
+}
+
+
+def complete(data, samplers, cells):
+    """The samplers that have run every one of the cells."""
+    return [s for s in samplers if all(c in data.get(s, {}) for c in cells)]
+
+
 def plots(data, samplers, dims, instances, t, out, suite):
+    """ECDF per dimension and a performance profile, each over the cells
+    that every plotted sampler has run (samplers missing a cell of a panel are
+    left out of that panel), on the instances they all share."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    targets = [10.0 ** e for e in np.arange(2, -8.01, -0.2)]
-    fig, axes = plt.subplots(1, len(dims), figsize=(4.2 * len(dims), 4), sharey=True)
+    targets = np.array([10.0 ** e for e in np.arange(2, -8.01, -0.2)])
+    fig, axes = plt.subplots(1, len(dims), figsize=(4.2 * len(dims), 4.2), sharey=True)
     axes = np.atleast_1d(axes)
     for ax, d in zip(axes, dims):
-        for s in samplers:
-            runs = [r for (f, dd), rr in data.get(s, {}).items() if dd == d
-                    for i, r in rr.items() if i in common_instances(data, samplers, (f, dd), instances)]
-            if not runs:
-                continue
+        cells = sorted({c for s in samplers for c in data.get(s, {}) if c[1] == d})
+        here = complete(data, samplers, cells)
+        for s in here:
+            runs = [data[s][c][i] for c in cells for i in common_instances(data, here, c, instances)]
             trace = np.array([r[:t] for r in runs])  # (runs, trials)
-            share = (trace[:, :, None] <= np.array(targets)[None, None, :]).mean(axis=(0, 2))
-            style = "-" if not s.startswith("optuna") else "--"
-            ax.plot(np.arange(1, t + 1), share, style, label=s.replace("_", " "), linewidth=1.6)
+            share = (trace[:, :, None] <= targets[None, None, :]).mean(axis=(0, 2))
+            colour, style, width = STYLES.get(s, ("tab:cyan", "-", 1.0))
+            ax.plot(np.arange(1, t + 1), share, linestyle=style, color=colour, linewidth=width,
+                    label=s.replace("_", " "))
         ax.set_xscale("log")
-        ax.set_title("%s, d = %d" % (suite, d))
+        ax.set_title("%s, d = %d (%d functions)" % (suite, d, len(cells)))
         ax.set_xlabel("trials")
         ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=6.5, loc="upper left")
     axes[0].set_ylabel("share of (function, instance, target) reached")
-    axes[-1].legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     fig.savefig(os.path.join(out, "ecdf_%s.png" % suite), dpi=110)
     plt.close(fig)
 
     cells = sorted({c for s in samplers for c in data.get(s, {})})
-    med = {s: {c: cell_median(data, s, c, t, common_instances(data, samplers, c, instances)) for c in cells}
-           for s in samplers}
-    usable = [c for c in cells if all(med[s][c] is not None for s in samplers)]
+    here = complete(data, samplers, cells)
+    common = {c: common_instances(data, here, c, instances) for c in cells}
+    med = {s: {c: cell_median(data, s, c, t, common[c]) for c in cells} for s in here}
     taus = np.logspace(0, 4, 200)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for s in samplers:
-        ratios = [med[s][c] / min(med[x][c] for x in samplers) for c in usable]
-        style = "-" if not s.startswith("optuna") else "--"
-        ax.plot(taus, [np.mean([r <= tau for r in ratios]) for tau in taus], style, label=s.replace("_", " "))
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for s in here:
+        ratios = [med[s][c] / min(med[x][c] for x in here) for c in cells]
+        colour, style, width = STYLES.get(s, ("tab:cyan", "-", 1.0))
+        ax.plot(taus, [np.mean([r <= tau for r in ratios]) for tau in taus], linestyle=style, color=colour,
+                linewidth=width, label=s.replace("_", " "))
     ax.set_xscale("log")
     ax.set_xlabel("tau: median regret within tau x the best sampler's")
     ax.set_ylabel("share of (function, dimension) cells")
-    ax.set_title("%s, %d trials, %d cells" % (suite, t, len(usable)))
+    ax.set_title("%s, %d trials, %d cells" % (suite, t, len(cells)))
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()

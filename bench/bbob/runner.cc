@@ -45,6 +45,9 @@ class Tracker {
     regret_.push_back(incumbent_regret_);
     return seen;
   }
+  // The sampler stopped (an exhausted grid): the incumbent stands for the
+  // remaining `trials`.
+  void Hold(int trials) { regret_.insert(regret_.end(), trials, incumbent_regret_); }
   std::vector<double> regret() const { return regret_; }
 
  private:
@@ -62,6 +65,10 @@ Status RunAutotune(const RunSpec& spec, const Problem& problem, Tracker* tracker
   Eigen::VectorXd x(spec.dim);
   for (int t = 0; t < spec.trials; ++t) {
     AT_ASSIGN_OR_RETURN(auto params, searcher->Suggest(history, 1));
+    if (params.empty() && searcher->Exhausted(history)) {  // a finished grid keeps its best
+      tracker->Hold(spec.trials - t);
+      break;
+    }
     if (params.size() != 1) return Status::Internal("suggested " + std::to_string(params.size()) + " params");
     for (int i = 0; i < spec.dim; ++i) AsNumber(params[0].at(Name(i)), &x[i]);
     const double seen = tracker->Observe(x, t);

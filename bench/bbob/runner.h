@@ -5,6 +5,8 @@
 // MakeSearcher with seed = instance, max_parallel 1, max_trials = trials),
 // or "optuna:random", "optuna:tpe", "optuna:tpe_mv", "optuna:cmaes" (run by
 // OptunaClient with seed = instance). The space is d floats x00.. in [-5, 5].
+// A searcher that is exhausted (grid) keeps its incumbent for the remaining
+// trials.
 //
 // Noise: with beta > 0 the sampler sees NoisyValue(f(x)) (functions.h); the
 // normal draw of trial t depends only on (function, dim, instance, t), so
