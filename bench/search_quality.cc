@@ -118,7 +118,7 @@ bool IsUnknown(const Status& s) { return s.field() == "searcher.algorithm"; }
 
 int Main(int argc, char** argv) {
   CLI::App app{"Median regret of autotune's searchers on branin and hartmann6, beside Optuna's"};
-  std::string algorithms = "random,sobol,gp,tpe,hazero,pshe2", functions = "branin,hartmann6";
+  std::string algorithms = "auto,random,sobol,gp,tpe,hazero,pshe2", functions = "branin,hartmann6";
   int seeds = 10, trials = 100;
   bool no_timing = false, quartiles = false;
   app.add_option("--algorithms", algorithms, "comma-separated; options as name:opt=value");

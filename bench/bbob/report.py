@@ -14,6 +14,7 @@ and prints markdown:
      issue 13 (auto <= the best Optuna sampler's median, and by how much;
      tpe <= Optuna's TPE; hazero <= Optuna's CMA-ES);
   2. the median regret per function group (COCO's five groups) and dimension;
+  (--compare a/b,...: only head-to-head counts per dimension, for tuning);
 
 and writes PNGs to --out: ecdf_<suite>.png (COCO's runtime ECDF: the share
 of (function, instance, target) triples reached after each number of trials,
@@ -136,6 +137,25 @@ def group_table(data, samplers, dims, instances, t):
             print("| %s | %d | %s |" % (name, d, " | ".join(row)))
 
 
+def compare(data, pairs, dims, instances, t):
+    """Head-to-head counts: functions where a's median <= b's, per dimension."""
+    print("\n### Head to head at %d trials (functions where the first's median <= the second's)\n" % t)
+    print("| comparison | " + " | ".join("d = %d" % d for d in dims) + " |")
+    print("|---" * (len(dims) + 1) + "|")
+    for a, b in pairs:
+        row = []
+        for d in dims:
+            wins = losses = 0
+            for f in range(1, 25):
+                common = common_instances(data, [a, b], (f, d), instances)
+                ma, mb = cell_median(data, a, (f, d), t, common), cell_median(data, b, (f, d), t, common)
+                if ma is None or mb is None or (f, d) not in data.get(a, {}) or (f, d) not in data.get(b, {}):
+                    continue
+                wins, losses = wins + (ma <= mb), losses + (ma > mb)
+            row.append("%d:%d" % (wins, losses) if wins + losses else "-")
+        print("| `%s` vs `%s` | %s |" % (a, b, " | ".join(row)))
+
+
 def compact(instances):
     return "%d-%d" % (min(instances), max(instances)) if instances else "none"
 
@@ -218,9 +238,15 @@ def main():
     ap.add_argument("--samplers", default="auto,gp,tpe,hazero,pshe2,random,sobol,grid," + ",".join(OPTUNA))
     ap.add_argument("--out", default="bench/results/bbob")
     ap.add_argument("--no-plots", action="store_true")
+    ap.add_argument("--compare", default="", help="a/b,c/d: head-to-head counts only (sampler folder names)")
     args = ap.parse_args()
     wanted = ranges(args.instances)
     data = load(args.cache, args.suite, set(wanted), args.trials)
+    if args.compare:
+        pairs = [p.split("/") for p in args.compare.split(",")]
+        dims = sorted({d for s in data for _, d in data[s]})
+        compare(data, pairs, dims, wanted, args.trials)
+        return
     # Per cell, only the instances every compared sampler has run count, so
     # medians compare like with like (the tables say which).
     instances = wanted
