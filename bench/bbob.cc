@@ -11,9 +11,9 @@
 // two cores). --noise BETA runs the noisy variants (f_GN, multiplicative
 // Gaussian noise; 1 = the BBOB noisy suite's severe level) of the functions
 // given. --quick is a smoke run: f1, f8, f15, f21 at d = 2 and 5, instances
-// 1-2, 30 trials, into DIR-quick. Run from the repository root (the Optuna
-// worker is bench/bbob/optuna_worker.py, run by /usr/bin/python3).
-// bench/bbob/report.py turns the cache into tables and ECDF plots.
+// 1-2, 30 trials, into /tmp/autotune-bbob-quick unless --cache is given. Run from the repository root (the
+// Optuna worker is bench/bbob/optuna_worker.py, run by /usr/bin/python3). bench/bbob/report.py turns the
+// cache into tables and ECDF plots.
 //
 // `check` verifies the functions: f(x_opt) = f_opt on every function, d in
 // {2, 5, 10, 20} and instance 1-15; no random point below f_opt; and prints
@@ -55,12 +55,13 @@ struct RunArgs {
   std::string shard = "0/1", python = "/usr/bin/python3", worker = "bench/bbob/optuna_worker.py";
   int trials = 200;
   double noise = 0;
-  bool quick = false;
+  bool quick = false, cache_given = false;
 };
 
 int Run(RunArgs a) {
   if (a.quick) {
-    a.functions = "1,8,15,21", a.dims = "2,5", a.instances = "1-2", a.trials = 30, a.cache += "-quick";
+    a.functions = "1,8,15,21", a.dims = "2,5", a.instances = "1-2", a.trials = 30;
+    if (!a.cache_given) a.cache = "/tmp/autotune-bbob-quick";
   }
   int shard_k = 0, shard_n = 1;
   if (std::sscanf(a.shard.c_str(), "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1) {
@@ -151,7 +152,7 @@ int Main(int argc, char** argv) {
   run->add_option("--instances", a.instances, "instances (1-5 tune, 6-15 report)");
   run->add_option("--trials", a.trials, "trials per run")->check(CLI::PositiveNumber);
   run->add_option("--noise", a.noise, "multiplicative Gaussian noise beta (0: noiseless)");
-  run->add_option("--cache", a.cache, "cache folder");
+  auto* cache = run->add_option("--cache", a.cache, "cache folder");
   run->add_option("--shard", a.shard, "K/N: run cells K mod N");
   run->add_option("--python", a.python, "Python with optuna 3.1");
   run->add_option("--worker", a.worker, "path of optuna_worker.py");
@@ -159,6 +160,7 @@ int Main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "verify the functions");
   CLI11_PARSE(app, argc, argv);
   if (check->parsed()) return Check();
+  a.cache_given = cache->count() > 0;
   return Run(a);
 }
 
