@@ -11,9 +11,10 @@
 // two cores). --noise BETA runs the noisy variants (f_GN, multiplicative
 // Gaussian noise; 1 = the BBOB noisy suite's severe level) of the functions
 // given. --quick is a smoke run: f1, f8, f15, f21 at d = 2 and 5, instances
-// 1-2, 30 trials, into /tmp/autotune-bbob-quick unless --cache is given. Run from the repository root (the
-// Optuna worker is bench/bbob/optuna_worker.py, run by /usr/bin/python3). bench/bbob/report.py turns the
-// cache into tables and ECDF plots.
+// 1-2, 30 trials, into /tmp/autotune-bbob-quick unless --cache is given.
+// Run from the repository root (the Optuna worker is
+// bench/bbob/optuna_worker.py, run by /usr/bin/python3).
+// bench/bbob/report.py turns the cache into tables and ECDF plots.
 //
 // `check` verifies the functions: f(x_opt) = f_opt on every function, d in
 // {2, 5, 10, 20} and instance 1-15; no random point below f_opt; and prints
