@@ -97,6 +97,7 @@ def acceptance(data, cells, instances, t):
     print("|---" * (len(cols) + 4) + "|")
     wins = {"auto": [], "tpe": [], "hazero": []}
     worst = (0, None)
+    over_two = []
     for cell in cells:
         common = common_instances(data, ["auto", "tpe", "hazero"] + OPTUNA, cell, instances)
         med = {c: cell_median(data, c, cell, t, common) for c in cols}
@@ -112,6 +113,8 @@ def acceptance(data, cells, instances, t):
         if ratio is not None:
             wins["auto"].append(med["auto"] <= best)
             worst = max(worst, (ratio, cell))
+            if ratio > 2:
+                over_two.append(cell)
         for ours, theirs in (("tpe", "optuna_tpe"), ("hazero", "optuna_cmaes")):
             if med[ours] is not None and med[theirs] is not None:
                 wins[ours].append(med[ours] <= med[theirs])
@@ -123,7 +126,8 @@ def acceptance(data, cells, instances, t):
             share = 100.0 * sum(w) / len(w)
             print("- `%s` <= %s on %d of %d cells (%.0f%%; needed %d%%)" % (ours, bar, sum(w), len(w), share, need))
     if worst[1]:
-        print("- worst `auto` / best Optuna ratio: %.2f on f%d d%d (needed <= 2)" % (worst[0], *worst[1]))
+        print("- worst `auto` / best Optuna ratio: %.2f on f%d d%d (needed <= 2); more than 2x worse on %d cells: %s"
+              % (worst[0], *worst[1], len(over_two), ", ".join("f%d d%d" % c for c in over_two)))
 
 
 def group_table(data, samplers, dims, instances, t):
