@@ -92,10 +92,10 @@ int Run(RunArgs a) {
             return std::fprintf(stderr, "%s\n", st.ToString().c_str()), 1;
           }
           const auto& r = result->regret;
-          std::printf("%s f%d d%d i%d %.2fs regret@50 %s @100 %s @end %s %s\n", sampler.c_str(), f, d,
-                      instance, result->seconds, Fmt(r[std::min<std::size_t>(49, r.size() - 1)]).c_str(),
-                      Fmt(r[std::min<std::size_t>(99, r.size() - 1)]).c_str(), Fmt(r.back()).c_str(),
-                      result->describe.c_str());
+          const int n = static_cast<int>(r.size()), at50 = std::min(50, n), at100 = std::min(100, n);
+          std::printf("%s f%d d%d i%d %.2fs regret@%d %s @%d %s @%d %s %s\n", sampler.c_str(), f, d, instance,
+                      result->seconds, at50, Fmt(r[at50 - 1]).c_str(), at100, Fmt(r[at100 - 1]).c_str(), n,
+                      Fmt(r.back()).c_str(), result->describe.c_str());
           std::fflush(stdout);
         }
       }
