@@ -102,8 +102,8 @@ class AutoSearcher : public Searcher {
 
   bool Exhausted(const History& history) const override {
     const AutoChoice choice = Choose(static_cast<int>(history.trials.size()));
-    auto it = delegates_.find(choice.algorithm + "@" + std::to_string(choice.phase_start));
-    return it != delegates_.end() && it->second->Exhausted(PhaseHistory(history, choice.phase_start));
+    auto delegate = Delegate(choice);
+    return delegate.ok() && (*delegate)->Exhausted(PhaseHistory(history, choice.phase_start));
   }
 
   std::string Describe() const override { return "auto: " + last_.algorithm + " (" + last_.reason + ")"; }
@@ -113,9 +113,10 @@ class AutoSearcher : public Searcher {
     return ChooseAutoSearcher(space_, max_trials_, max_parallel_, trial, options_);
   }
 
-  // One delegate per phase, built on first use (each is stateless between
-  // calls, so building it later changes nothing).
-  StatusOr<Searcher*> Delegate(const AutoChoice& choice) {
+  // One delegate per phase, built on first use (by Suggest or Exhausted,
+  // whichever comes first; each is stateless between calls, so when it is
+  // built changes nothing: the map is a cache).
+  StatusOr<Searcher*> Delegate(const AutoChoice& choice) const {
     const std::string key = choice.algorithm + "@" + std::to_string(choice.phase_start);
     auto it = delegates_.find(key);
     if (it == delegates_.end()) {
@@ -130,7 +131,7 @@ class AutoSearcher : public Searcher {
   std::uint64_t seed_;
   int max_parallel_, max_trials_;
   AutoOptions options_;
-  std::map<std::string, std::unique_ptr<Searcher>> delegates_;
+  mutable std::map<std::string, std::unique_ptr<Searcher>> delegates_;
   AutoChoice last_;
 };
 

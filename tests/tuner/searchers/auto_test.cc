@@ -168,6 +168,20 @@ TEST(AutoTest, GridChoiceEndsWithTheGrid) {
   EXPECT_TRUE(std::move(a->Suggest(h, 1)).value().empty());
 }
 
+TEST(AutoTest, ExhaustedIsRightBeforeAnySuggest) {
+  // A resumed study may ask Exhausted first: the delegate must be built for it.
+  const SearchSpace space = Make({Int("a", 2), Choice("c")});  // 6 points
+  History h;
+  auto first = std::move(MakeSearcher({"auto", {}}, space, 1, 1, 10)).value();
+  const std::vector<Params> all = std::move(first->Suggest(h, 10)).value();
+  for (const auto& p : all) h.trials.push_back({p, TrialState::kCompleted, 1.0});
+  auto resumed = std::move(MakeSearcher({"auto", {}}, space, 1, 1, 10)).value();
+  EXPECT_TRUE(resumed->Exhausted(h));
+  History partial;
+  partial.trials.assign(h.trials.begin(), h.trials.begin() + 3);
+  EXPECT_FALSE(std::move(MakeSearcher({"auto", {}}, space, 1, 1, 10)).value()->Exhausted(partial));
+}
+
 TEST(AutoTest, RefusesOptions) {
   auto a = MakeSearcher({"auto", {{"prefer", std::string("gp")}}}, Floats(2), 0);
   ASSERT_FALSE(a.ok());
