@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "bench/algorithm_arg.h"
 #include "bench/extra_functions.h"
 #include "bench/functions.h"
 #include "tuner/searchers/random.h"
@@ -42,38 +43,6 @@ const std::map<std::pair<std::string, std::string>, std::array<double, 3>> kOptu
     {{"hartmann6", "tpe_multivariate"}, {1.024, 0.3225, 0.1805}},
     {{"hartmann6", "cmaes"}, {1.776, 0.922, 0.2454}},
 };
-
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string part; std::getline(in, part, sep);) {
-    if (!part.empty()) out.push_back(part);
-  }
-  return out;
-}
-
-OptionValue ParseValue(const std::string& s) {
-  if (s == "true") return true;
-  if (s == "false") return false;
-  char* end = nullptr;
-  long long i = std::strtoll(s.c_str(), &end, 10);
-  if (end && *end == '\0') return static_cast<std::int64_t>(i);
-  double d = std::strtod(s.c_str(), &end);
-  if (end && *end == '\0') return d;
-  return s;
-}
-
-// "tpe:multivariate=true" -> {"tpe", {multivariate: true}}.
-AlgorithmSpec ParseAlgorithm(const std::string& text) {
-  auto parts = Split(text, ':');
-  AlgorithmSpec spec{parts.empty() ? text : parts[0], {}};
-  for (std::size_t i = 1; i < parts.size(); ++i) {
-    auto eq = parts[i].find('=');
-    if (eq == std::string::npos) continue;
-    spec.options[parts[i].substr(0, eq)] = ParseValue(parts[i].substr(eq + 1));
-  }
-  return spec;
-}
 
 // The Optuna sampler an autotune algorithm is compared with, or "".
 std::string OptunaCounterpart(const AlgorithmSpec& spec) {
@@ -149,7 +118,7 @@ bool IsUnknown(const Status& s) { return s.field() == "searcher.algorithm"; }
 
 int Main(int argc, char** argv) {
   CLI::App app{"Median regret of autotune's searchers on branin and hartmann6, beside Optuna's"};
-  std::string algorithms = "random,sobol,gp,tpe,hazero,pshe2", functions = "branin,hartmann6";
+  std::string algorithms = "auto,random,sobol,gp,tpe,hazero,pshe2", functions = "branin,hartmann6";
   int seeds = 10, trials = 100;
   bool no_timing = false, quartiles = false;
   app.add_option("--algorithms", algorithms, "comma-separated; options as name:opt=value");
@@ -164,11 +133,11 @@ int Main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   std::vector<AlgorithmSpec> specs;
-  for (const auto& a : Split(algorithms, ',')) specs.push_back(ParseAlgorithm(a));
+  for (const auto& a : SplitList(algorithms, ',')) specs.push_back(ParseAlgorithmArg(a));
   std::vector<BenchFunction> funcs;
   std::vector<BenchFunction> known_functions = AllFunctions();
   for (auto& f : ExtraFunctions()) known_functions.push_back(std::move(f));
-  for (const auto& name : Split(functions, ',')) {
+  for (const auto& name : SplitList(functions, ',')) {
     if (name == "extra") {
       for (auto& f : ExtraFunctions()) funcs.push_back(std::move(f));
       continue;
@@ -206,11 +175,7 @@ int Main(int argc, char** argv) {
         if (!st.ok()) failure = "seed " + std::to_string(s) + ": " + st.ToString();
         for (std::size_t c = 0; c < regret.size(); ++c) per_checkpoint[c].push_back(regret[c]);
       }
-      std::string row = "| " + f.name + " | autotune " + [&] {
-        std::string label = spec.algorithm;
-        for (const auto& [k, v] : spec.options) label += ":" + k + "=" + ToString(v);
-        return label;
-      }();
+      std::string row = "| " + f.name + " | autotune " + AlgorithmLabel(spec);
       for (const auto& values : per_checkpoint) {
         row += " | " + (values.empty() || !failure.empty() ? std::string("-") : Fmt(Median(values)));
         if (quartiles && !values.empty() && failure.empty()) row += " " + Quartiles(values);
@@ -233,8 +198,7 @@ int Main(int argc, char** argv) {
       "0.030 s at 900 trials)\n\n");
   std::printf("| sampler | 100 trials | 1000 trials |\n|---|---|---|\n");
   for (const auto& spec : known) {
-    std::string row = "| " + spec.algorithm;
-    for (const auto& [k, v] : spec.options) row += ":" + k + "=" + ToString(v);
+    std::string row = "| " + AlgorithmLabel(spec);
     for (auto [n, calls] : {std::pair{100, 5}, std::pair{1000, 3}}) {
       auto secs = SecondsPerSuggestion(spec, n, calls);
       row += " | " + (secs.ok() ? Fmt(*secs) : "failed: " + secs.status().ToString());

@@ -204,6 +204,11 @@ Status Coordinator::CreateTrials(int n, bool* progressed) {
     suggested.push_back(*fixed);  // the scheduler's own (replay): one at a time
   } else {
     AT_ASSIGN_OR_RETURN(suggested, searcher_.Suggest(history_, n));
+    // What `auto` chose (and why) is recorded when it changes; `show` prints it.
+    if (std::string described = searcher_.Describe(); described != described_) {
+      AT_RETURN_IF_ERROR(store_.SetStudyAttribute(study_.id, "searcher", described));
+      described_ = std::move(described);
+    }
   }
   if (suggested.empty()) {
     searcher_dry_ = true;  // asked again after the next result

@@ -174,6 +174,7 @@ class Coordinator {
   Progress progress_;
   double started_at_ = 0;
   bool searcher_dry_ = false;  // the searcher returned nothing; wait for a result
+  std::string described_;      // the searcher's last Describe(), as recorded
   Ending ending_ = Ending::kNone;
   Status end_status_;
   StudyState end_state_ = StudyState::kRunning;

@@ -30,6 +30,7 @@ void Coordinator::OnDone(std::int64_t segment_id, const SegmentResult& result) {
   if (it == running_.end()) return;
   Running run = std::move(it->second);
   running_.erase(it);
+  searcher_dry_ = false;  // a result: a searcher that waited may have suggestions now
   Status s = RecordSegmentEnd(run, result);
   if (!s.ok()) Fail(s);
   if (ending_ != Ending::kNone) {

@@ -37,7 +37,7 @@ StatusOr<StudySpec> StudyService::StoredSpec(const StudyRecord& study) const {
 }
 
 Status StudyService::Validate(const StudySpec& spec, int gpus) {
-  AT_RETURN_IF_ERROR(MakeSearcher(spec.searcher, spec.space, spec.seed, spec.budget.max_parallel).status());
+  AT_RETURN_IF_ERROR(MakeSearcher(spec.searcher, spec.space, spec.seed, spec.budget.max_parallel, spec.budget.max_trials).status());
   AT_RETURN_IF_ERROR(MakeScheduler(spec).status());
   if (spec.trial && spec.trial->gpus > gpus) {
     return Status::InvalidArgument("each trial needs " + std::to_string(spec.trial->gpus) + " GPU(s) but " +
@@ -92,7 +92,7 @@ Status StudyService::Run(std::int64_t study_id, DoneFn done) {
                                       "' has no trial section: it is driven through ask/tell");
   }
   AT_ASSIGN_OR_RETURN(auto lease, store_.AcquireStudy(study_id, options_.owner));
-  AT_ASSIGN_OR_RETURN(auto searcher, MakeSearcher(spec.searcher, spec.space, spec.seed, spec.budget.max_parallel));
+  AT_ASSIGN_OR_RETURN(auto searcher, MakeSearcher(spec.searcher, spec.space, spec.seed, spec.budget.max_parallel, spec.budget.max_trials));
   Active& a = active_[study_id];
   a.spec = spec;
   a.lease = std::move(lease);

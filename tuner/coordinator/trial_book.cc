@@ -14,9 +14,12 @@ void Coordinator::SetState(TrialRecord& t, TrialState state) {
   ++counts_[static_cast<int>(state)];
   if (state == TrialState::kPending) pending_.insert(t.number);
   else pending_.erase(t.number);
-  if (IsStopped(state)) stopped_.insert(t.number);
-  else stopped_.erase(t.number);
   Observation& o = history_.trials[t.number];
+  // Stopped trials, and trials resumed after a stop (promoted), take the
+  // History's rule for stopped trials.
+  const bool ruled = IsStopped(state) || (IsInFlight(state) && !o.intermediate.empty());
+  if (ruled) stopped_.insert(t.number);
+  else stopped_.erase(t.number);
   o.params = t.params;
   o.state = state;
   o.step = t.step;
@@ -35,7 +38,7 @@ void Coordinator::SetState(TrialRecord& t, TrialState state) {
       progress_.best_trial_id = t.id;
     }
   }
-  if (IsStopped(state)) SetStoppedLoss(t.number);
+  if (ruled) SetStoppedLoss(t.number);
 }
 
 // History's rule: a stopped trial's loss is its last loss, but never better

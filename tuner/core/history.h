@@ -22,7 +22,10 @@ namespace autotune {
 // completed trial so far), and searchers treat them as finished observations,
 // not as trials in flight. A stopped trial is thus never better than a trial
 // that ran to the end; among stopped trials the ones that were doing better
-// rank better. Schedulers read the raw losses in `intermediate`.
+// rank better. A trial that resumes after a stop (a promotion) keeps that
+// loss while it runs again, so a searcher that told it back already (rounds
+// of hazero or pshe2) need not wait for it. Schedulers read the raw losses
+// in `intermediate`.
 struct Observation {
   Observation() = default;
   Observation(Params p, TrialState s, std::optional<double> l)

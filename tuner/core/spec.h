@@ -87,7 +87,7 @@ struct StudySpec {
   std::string name;
   Objective objective;
   SearchSpace space;
-  AlgorithmSpec searcher{"random", {}};
+  AlgorithmSpec searcher{"auto", {}};
   std::optional<AlgorithmSpec> scheduler;  // absent or "none": one segment per trial
   std::optional<TrialSpec> trial;          // absent: driven from outside (ask/tell)
   Budget budget;

@@ -7,10 +7,9 @@
 namespace autotune::rounds {
 namespace {
 
-bool HasLoss(const Observation& o) {
-  return (o.state == TrialState::kCompleted || IsStopped(o.state)) && o.loss &&
-         !std::isnan(*o.loss);
-}
+// Completed and stopped trials have a loss; so has a trial resumed after a
+// stop (History's rule), which a round told back already.
+bool HasLoss(const Observation& o) { return o.state != TrialState::kFailed && o.loss && !std::isnan(*o.loss); }
 
 }  // namespace
 
@@ -51,7 +50,7 @@ std::vector<Params> SuggestByRounds(RoundAlgorithm& algorithm, const SearchSpace
     const bool finished =
         issued == size && std::all_of(trials.begin() + static_cast<std::ptrdiff_t>(first),
                                       trials.begin() + static_cast<std::ptrdiff_t>(first + size),
-                                      [](const Observation& o) { return IsFinished(o.state); });
+                                      [](const Observation& o) { return IsFinished(o.state) || HasLoss(o); });
     if (!finished) {
       std::vector<Params> out;
       for (std::size_t i = issued; i < size && static_cast<int>(out.size()) < n; ++i) {

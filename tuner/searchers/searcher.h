@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "tuner/core/history.h"
@@ -35,14 +36,26 @@ class Searcher {
     (void)history;
     return false;
   }
+
+  // A short human-readable account of how the latest Suggest chose its
+  // params, for the store and `autotune show`: empty for searchers with
+  // nothing to explain; `auto` names the searcher it delegated to and why
+  // ("auto: gp (2 continuous params, budget 100)"). Pure like Suggest: a
+  // function of the space, options, seed and the history of the latest
+  // Suggest call (so a restarted coordinator gets the same text); before any
+  // Suggest it describes the choice for an empty history. One line, no
+  // trailing newline.
+  virtual std::string Describe() const { return ""; }
 };
 
-// Builds the searcher named by spec.algorithm ("grid", "random", "sobol", "gp",
-// "tpe", "hazero", "pshe2"). Unknown algorithms and options are errors naming
-// "searcher.algorithm" or "searcher.<option>". `max_parallel` is the study's
-// budget.max_parallel: searchers that hand out fixed rounds (hazero) size
-// them to keep that many workers busy.
+// Builds the searcher named by spec.algorithm ("auto", "grid", "random",
+// "sobol", "gp", "tpe", "hazero", "pshe2"). Unknown algorithms and options are
+// errors naming "searcher.algorithm" or "searcher.<option>". `max_parallel` is
+// the study's budget.max_parallel: searchers that hand out fixed rounds
+// (hazero) size them to keep that many workers busy. `max_trials` is the
+// study's budget.max_trials (0: unknown); `auto` picks by it.
 StatusOr<std::unique_ptr<Searcher>> MakeSearcher(const AlgorithmSpec& spec, const SearchSpace& space,
-                                                 std::uint64_t seed, int max_parallel = 1);
+                                                 std::uint64_t seed, int max_parallel = 1,
+                                                 int max_trials = 0);
 
 }  // namespace autotune

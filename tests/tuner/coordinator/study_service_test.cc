@@ -86,7 +86,7 @@ TEST_F(StudyServiceTest, OpenFindsTheSameSpecWithDefaultsWrittenOutAndRefusesADi
   auto explicit_defaults = ParseStudySpec(
       R"({"name": "s", "objective": {"metric": "value", "mode": "min"},
           "space": {"x": {"type": "float", "low": 0, "high": 1, "log": false}},
-          "searcher": {"algorithm": "random"}, "scheduler": {"algorithm": "none"},
+          "searcher": {"algorithm": "auto"}, "scheduler": {"algorithm": "none"},
           "trial": {"command": ["/bin/true"], "max_steps": 1, "retries": 0, "gpus": 0, "timeout_s": 0, "env": {}},
           "budget": {"max_trials": 6, "max_parallel": 2, "max_time_s": 0}, "seed": 0})",
       "/");

@@ -134,7 +134,7 @@ TEST_F(SpecTest, MinimalSpecGetsDefaults) {
   const StudySpec& s = r->spec;
   EXPECT_EQ(s.objective.metric, "value");
   EXPECT_EQ(s.objective.mode, Mode::kMin);
-  EXPECT_EQ(s.searcher.algorithm, "random");
+  EXPECT_EQ(s.searcher.algorithm, "auto");
   EXPECT_FALSE(s.scheduler.has_value());
   EXPECT_FALSE(s.trial.has_value());  // driven by ask/tell
   EXPECT_EQ(s.budget.max_trials, 10);

@@ -28,7 +28,7 @@ TEST(RegistryTest, UnknownAlgorithmNamesSearcherAlgorithm) {
 
 TEST(RegistryTest, RegisteredAlgorithmsBuildAndSuggestValidParams) {
   SearchSpace space = Space();
-  for (const char* name : {"grid", "random", "sobol", "tpe", "gp"}) {
+  for (const char* name : {"auto", "grid", "random", "sobol", "tpe", "gp"}) {
     auto s = MakeSearcher({name, {}}, space, 7);
     ASSERT_TRUE(s.ok()) << name << ": " << s.status().ToString();
     auto p = (*s)->Suggest(History{}, 2);
@@ -39,7 +39,7 @@ TEST(RegistryTest, RegisteredAlgorithmsBuildAndSuggestValidParams) {
 }
 
 TEST(RegistryTest, UnknownOptionNamesTheOption) {
-  for (const char* name : {"grid", "random", "sobol", "tpe", "gp"}) {
+  for (const char* name : {"auto", "grid", "random", "sobol", "tpe", "gp"}) {
     auto s = MakeSearcher({name, {{"no_such_option", std::int64_t{1}}}}, Space(), 0);
     ASSERT_FALSE(s.ok()) << name;
     EXPECT_EQ(s.status().field(), "searcher.no_such_option") << name;

@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Tables and COCO-style plots from bench/bbob's cache.
+
+    /usr/bin/python3 bench/bbob/report.py [--cache bench/results/bbob/cache]
+        [--instances 6-15] [--trials 100] [--out bench/results/bbob] [--suite noiseless]
+
+Reads every run of the cache (bench/bbob/runner.h: one file per sampler,
+function and dimension, a line per instance with the incumbent's regret after
+each trial), keeps the given instances (6-15 report; 1-5 were used to tune),
+and prints markdown:
+
+  1. per (function, dimension) cell at --trials: the median regret over the
+     instances of auto, tpe, hazero and each Optuna sampler, and the checks of
+     issue 13 (auto <= the best Optuna sampler's median, and by how much;
+     tpe <= Optuna's TPE; hazero <= Optuna's CMA-ES);
+  2. the median regret per function group (COCO's five groups) and dimension;
+  (--compare a/b,...: only head-to-head counts per dimension, for tuning);
+
+and writes PNGs to --out: ecdf_<suite>.png (COCO's runtime ECDF: the share
+of (function, instance, target) triples reached after each number of trials,
+targets 10^2 .. 10^-8, one panel per dimension) and profile_<suite>.png (a
+performance profile: the share of cells where a sampler's median regret is
+within a factor tau of the best sampler's). Regrets below 1e-8 count as 1e-8
+(COCO's final target), so "equal" at that floor is a tie.
+Needs Debian's python3-matplotlib (and numpy).
+"""
+import argparse
+import collections
+import math
+import os
+import re
+import statistics
+
+FLOOR = 1e-8
+GROUPS = [("separable", range(1, 6)), ("moderate", range(6, 10)), ("ill-conditioned", range(10, 15)),
+          ("multimodal, structured", range(15, 20)), ("multimodal, weak", range(20, 25))]
+OPTUNA = ["optuna_random", "optuna_tpe", "optuna_tpe_mv", "optuna_cmaes"]
+
+
+def ranges(text):
+    out = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        out += list(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def load(cache, suite, instances, trials):
+    """{sampler: {(f, d): {instance: [regret after t = 1..trials]}}}"""
+    data = collections.defaultdict(dict)
+    root = os.path.join(cache, suite)
+    if not os.path.isdir(root):
+        return data
+    for sampler in sorted(os.listdir(root)):
+        for name in os.listdir(os.path.join(root, sampler)):
+            m = re.match(r"f(\d+)_d(\d+)\.txt$", name)
+            if not m:
+                continue
+            runs = {}
+            with open(os.path.join(root, sampler, name)) as fh:
+                for line in fh:
+                    words = line.split()
+                    if len(words) < 3 or words[-1] != "end":
+                        continue
+                    inst, regret = int(words[0]), [max(FLOOR, float(v)) for v in words[2:-1]]
+                    if inst in instances and len(regret) >= trials:
+                        runs[inst] = regret[:trials]
+            if runs:
+                data[sampler][(int(m.group(1)), int(m.group(2)))] = runs
+    return data
+
+
+def fmt(v):
+    return "-" if v is None else ("%.2g" % v if v >= 0.01 else "%.1e" % v)
+
+
+def common_instances(data, samplers, cell, instances):
+    """The wanted instances that every sampler holding this cell has run."""
+    common = set(instances)
+    for s in samplers:
+        if cell in data.get(s, {}):
+            common &= set(data[s][cell])
+    return sorted(common)
+
+
+def cell_median(data, sampler, cell, t, instances):
+    runs = data.get(sampler, {}).get(cell)
+    if not runs or not instances or any(i not in runs for i in instances):
+        return None
+    return statistics.median(runs[i][t - 1] for i in instances)
+
+
+def acceptance(data, cells, instances, t):
+    print("\n### Median regret at %d trials\n" % t)
+    cols = ["auto", "gp", "tpe", "hazero"] + OPTUNA
+    print("| f | d | instances | " + " | ".join(c.replace("_", " ") for c in cols) + " | auto / best Optuna |")
+    print("|---" * (len(cols) + 4) + "|")
+    wins = {"auto": [], "tpe": [], "hazero": []}
+    worst = (0, None)
+    over_two = []
+    for cell in cells:
+        common = common_instances(data, ["auto", "tpe", "hazero"] + OPTUNA, cell, instances)
+        med = {c: cell_median(data, c, cell, t, common) for c in cols}
+        # The best of the Optuna samplers run on this suite (the noisy runs
+        # leave out multivariate TPE).
+        ran = [c for c in OPTUNA if c in data]
+        optuna = [med[c] for c in ran if med[c] is not None]
+        best = min(optuna) if optuna and len(optuna) == len(ran) else None
+        ratio = med["auto"] / best if best and med["auto"] is not None else None
+        print("| %d | %d | %s | %s | %s |" % (cell[0], cell[1], compact(common),
+                                              " | ".join(fmt(med[c]) for c in cols),
+                                              "-" if ratio is None else "%.2f" % ratio))
+        if ratio is not None:
+            wins["auto"].append(med["auto"] <= best)
+            worst = max(worst, (ratio, cell))
+            if ratio > 2:
+                over_two.append(cell)
+        for ours, theirs in (("tpe", "optuna_tpe"), ("hazero", "optuna_cmaes")):
+            if med[ours] is not None and med[theirs] is not None:
+                wins[ours].append(med[ours] <= med[theirs])
+    print()
+    for ours, bar, need in (("auto", "the best Optuna sampler", 85), ("tpe", "Optuna's TPE", 80),
+                            ("hazero", "Optuna's CMA-ES", 80)):
+        w = wins[ours]
+        if w:
+            share = 100.0 * sum(w) / len(w)
+            print("- `%s` <= %s on %d of %d cells (%.0f%%; needed %d%%)" % (ours, bar, sum(w), len(w), share, need))
+    if worst[1]:
+        print("- worst `auto` / best Optuna ratio: %.2f on f%d d%d (needed <= 2); more than 2x worse on %d cells: %s"
+              % (worst[0], *worst[1], len(over_two), ", ".join("f%d d%d" % c for c in over_two)))
+
+
+def group_table(data, samplers, dims, instances, t):
+    print("\n### Median regret per function group at %d trials (all runs of the group)\n" % t)
+    print("| group | d | " + " | ".join(s.replace("_", " ") for s in samplers) + " |")
+    print("|---" * (len(samplers) + 2) + "|")
+    for name, funcs in GROUPS:
+        for d in dims:
+            row = []
+            for s in samplers:
+                vals = [r[t - 1] for f in funcs for i, r in data.get(s, {}).get((f, d), {}).items()
+                    if i in common_instances(data, samplers, (f, d), instances)]
+                row.append(fmt(statistics.median(vals)) if vals else "-")
+            print("| %s | %d | %s |" % (name, d, " | ".join(row)))
+
+
+def compare(data, pairs, dims, instances, t):
+    """Head-to-head counts: functions where a's median <= b's, per dimension."""
+    print("\n### Head to head at %d trials (functions where the first's median <= the second's)\n" % t)
+    print("| comparison | " + " | ".join("d = %d" % d for d in dims) + " |")
+    print("|---" * (len(dims) + 1) + "|")
+    for a, b in pairs:
+        row = []
+        for d in dims:
+            wins = losses = 0
+            for f in range(1, 25):
+                common = common_instances(data, [a, b], (f, d), instances)
+                ma, mb = cell_median(data, a, (f, d), t, common), cell_median(data, b, (f, d), t, common)
+                if ma is None or mb is None or (f, d) not in data.get(a, {}) or (f, d) not in data.get(b, {}):
+                    continue
+                wins, losses = wins + (ma <= mb), losses + (ma > mb)
+            row.append("%d:%d" % (wins, losses) if wins + losses else "-")
+        print("| `%s` vs `%s` | %s |" % (a, b, " | ".join(row)))
+
+
+def compact(instances):
+    return "%d-%d" % (min(instances), max(instances)) if instances else "none"
+
+
+STYLES = {  # sampler: (colour, line style, width)
+    "auto": ("black", "-", 2.6), "hazero": ("tab:green", "-", 1.6), "tpe": ("tab:orange", "-", 1.6),
+    "gp": ("tab:purple", "-", 1.6), "pshe2": ("tab:olive", "-", 1.0), "random": ("0.55", "-", 1.0),
+    "sobol": ("0.35", ":", 1.0), "grid": ("0.7", "-.", 1.0), "optuna_random": ("0.55", "--", 1.0),
+    "optuna_tpe": ("tab:red", "--", 1.6), "optuna_tpe_mv": ("tab:brown", "--", 1.6),
+    "optuna_cmaes": ("tab:blue", "--", 1.6),
+}
+
+
+def complete(data, samplers, cells):
+    """The samplers that have run every one of the cells."""
+    return [s for s in samplers if all(c in data.get(s, {}) for c in cells)]
+
+
+def plots(data, samplers, dims, instances, t, out, suite):
+    """ECDF per dimension and a performance profile, each over the cells
+    that every plotted sampler has run (samplers missing a cell of a panel are
+    left out of that panel), on the instances they all share."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    targets = np.array([10.0 ** e for e in np.arange(2, -8.01, -0.2)])
+    fig, axes = plt.subplots(1, len(dims), figsize=(4.2 * len(dims), 4.2), sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, d in zip(axes, dims):
+        cells = sorted({c for s in samplers for c in data.get(s, {}) if c[1] == d})
+        here = complete(data, samplers, cells)
+        for s in here:
+            runs = [data[s][c][i] for c in cells for i in common_instances(data, here, c, instances)]
+            trace = np.array([r[:t] for r in runs])  # (runs, trials)
+            share = (trace[:, :, None] <= targets[None, None, :]).mean(axis=(0, 2))
+            colour, style, width = STYLES.get(s, ("tab:cyan", "-", 1.0))
+            ax.plot(np.arange(1, t + 1), share, linestyle=style, color=colour, linewidth=width,
+                    label=s.replace("_", " "))
+        ax.set_xscale("log")
+        ax.set_title("%s, d = %d (%d functions)" % (suite, d, len(cells)))
+        ax.set_xlabel("trials")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=6.5, loc="upper left")
+    axes[0].set_ylabel("share of (function, instance, target) reached")
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "ecdf_%s.png" % suite), dpi=110)
+    plt.close(fig)
+
+    cells = sorted({c for s in samplers for c in data.get(s, {})})
+    here = complete(data, samplers, cells)
+    common = {c: common_instances(data, here, c, instances) for c in cells}
+    med = {s: {c: cell_median(data, s, c, t, common[c]) for c in cells} for s in here}
+    taus = np.logspace(0, 4, 200)
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for s in here:
+        ratios = [med[s][c] / min(med[x][c] for x in here) for c in cells]
+        colour, style, width = STYLES.get(s, ("tab:cyan", "-", 1.0))
+        ax.plot(taus, [np.mean([r <= tau for r in ratios]) for tau in taus], linestyle=style, color=colour,
+                linewidth=width, label=s.replace("_", " "))
+    ax.set_xscale("log")
+    ax.set_xlabel("tau: median regret within tau x the best sampler's")
+    ax.set_ylabel("share of (function, dimension) cells")
+    ax.set_title("%s, %d trials, %d cells" % (suite, t, len(cells)))
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "profile_%s.png" % suite), dpi=110)
+    plt.close(fig)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cache", default="bench/results/bbob/cache")
+    ap.add_argument("--suite", default="noiseless")
+    ap.add_argument("--instances", default="6-15")
+    ap.add_argument("--trials", type=int, default=100)
+    ap.add_argument("--checkpoints", default="50,100")
+    ap.add_argument("--samplers", default="auto,gp,tpe,hazero,pshe2,random,sobol,grid," + ",".join(OPTUNA))
+    ap.add_argument("--out", default="bench/results/bbob")
+    ap.add_argument("--no-plots", action="store_true")
+    ap.add_argument("--compare", default="", help="a/b,c/d: head-to-head counts only (sampler folder names)")
+    args = ap.parse_args()
+    wanted = ranges(args.instances)
+    data = load(args.cache, args.suite, set(wanted), args.trials)
+    if args.compare:
+        pairs = [p.split("/") for p in args.compare.split(",")]
+        dims = sorted({d for s in data for _, d in data[s]})
+        compare(data, pairs, dims, wanted, args.trials)
+        return
+    # Per cell, only the instances every compared sampler has run count, so
+    # medians compare like with like (the tables say which).
+    instances = wanted
+    samplers = [s for s in args.samplers.split(",") if s in data]
+    cells = sorted({c for s in samplers for c in data[s]})
+    dims = sorted({d for _, d in cells})
+    print("## BBOB %s: %d samplers, %d cells, instances within %s" % (args.suite, len(samplers), len(cells),
+                                                                     compact(instances)))
+    for t in [int(c) for c in args.checkpoints.split(",") if int(c) <= args.trials]:
+        acceptance(data, cells, instances, t)
+    group_table(data, samplers, dims, instances, args.trials)
+    if not args.no_plots:
+        os.makedirs(args.out, exist_ok=True)
+        plots(data, samplers, dims, instances, args.trials, args.out, args.suite)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+#include "tuner/searchers/auto.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+
+#include "tuner/searchers/options.h"
+
+namespace autotune {
+namespace {
+
+// See auto.h; the README's "Search quality" has the measurements.
+constexpr int kGpMaxDims = 12;
+constexpr int kGpMaxParallel = 8;
+
+struct SpaceCounts {
+  int floats = 0, ints = 0, categoricals = 0;
+  double grid_size = 1;  // product of the cardinalities (inf with a float)
+};
+
+SpaceCounts Count(const SearchSpace& space) {
+  SpaceCounts c;
+  for (std::size_t i = 0; i < space.dims(); ++i) {
+    const auto& dist = space.params()[i].dist;
+    if (std::holds_alternative<FloatDist>(dist)) {
+      ++c.floats;
+      c.grid_size = std::numeric_limits<double>::infinity();
+      continue;
+    }
+    std::holds_alternative<IntDist>(dist) ? ++c.ints : ++c.categoricals;
+    c.grid_size *= static_cast<double>(space.Cardinality(i));
+  }
+  return c;
+}
+
+std::string Plural(int n, const std::string& what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
+std::string Describe(const SpaceCounts& c, int max_trials, int max_parallel) {
+  std::string s;
+  auto add = [&](int n, const std::string& what) {
+    if (n > 0) s += (s.empty() ? "" : ", ") + Plural(n, what);
+  };
+  add(c.floats, "float");
+  add(c.ints, "int");
+  add(c.categoricals, "categorical");
+  if (s.empty()) s = "no params";
+  s += max_trials > 0 ? ", budget " + std::to_string(max_trials) : ", budget unknown";
+  s += max_parallel > 1 ? ", " + std::to_string(max_parallel) + " in parallel" : ", 1 at a time";
+  return s;
+}
+
+// The delegate's view of the history: the trials before `phase_start` join
+// the warm-start observations; the rest keep their order and numbering from
+// the phase's start.
+History PhaseHistory(const History& history, int phase_start) {
+  if (phase_start <= 0) return history;
+  History h;
+  h.prior = history.prior;
+  const auto split = std::min(history.trials.size(), static_cast<std::size_t>(phase_start));
+  h.prior.insert(h.prior.end(), history.trials.begin(),
+                 history.trials.begin() + static_cast<std::ptrdiff_t>(split));
+  h.trials.assign(history.trials.begin() + static_cast<std::ptrdiff_t>(split), history.trials.end());
+  return h;
+}
+
+class AutoSearcher : public Searcher {
+ public:
+  AutoSearcher(SearchSpace space, std::uint64_t seed, int max_parallel, int max_trials, AutoOptions options)
+      : space_(std::move(space)),
+        seed_(seed),
+        max_parallel_(max_parallel),
+        max_trials_(max_trials),
+        options_(options) {
+    last_ = Choose(0);
+  }
+
+  StatusOr<std::vector<Params>> Suggest(const History& history, int n) override {
+    std::vector<Params> out;
+    History h = history;
+    while (static_cast<int>(out.size()) < n) {
+      const int number = static_cast<int>(h.trials.size());
+      const AutoChoice choice = Choose(number);
+      // Ask no further than the end of this phase, so the next phase's
+      // delegate sees the right history.
+      int want = n - static_cast<int>(out.size());
+      const AutoChoice at_end = Choose(number + want - 1);
+      if (at_end.phase_start != choice.phase_start) want = at_end.phase_start - number;
+      AT_ASSIGN_OR_RETURN(Searcher * delegate, Delegate(choice));
+      AT_ASSIGN_OR_RETURN(auto params, delegate->Suggest(PhaseHistory(h, choice.phase_start), want));
+      last_ = choice;
+      if (params.empty()) break;  // the delegate waits for results (a CMA-ES generation in flight)
+      for (auto& p : params) {
+        h.trials.push_back({p, TrialState::kPending, std::nullopt});
+        out.push_back(std::move(p));
+      }
+      if (static_cast<int>(params.size()) < want) break;
+    }
+    return out;
+  }
+
+  bool Exhausted(const History& history) const override {
+    const AutoChoice choice = Choose(static_cast<int>(history.trials.size()));
+    auto delegate = Delegate(choice);
+    return delegate.ok() && (*delegate)->Exhausted(PhaseHistory(history, choice.phase_start));
+  }
+
+  std::string Describe() const override { return "auto: " + last_.algorithm + " (" + last_.reason + ")"; }
+
+ private:
+  AutoChoice Choose(int trial) const {
+    return ChooseAutoSearcher(space_, max_trials_, max_parallel_, trial, options_);
+  }
+
+  // One delegate per phase, built on first use (by Suggest or Exhausted,
+  // whichever comes first; each is stateless between calls, so when it is
+  // built changes nothing: the map is a cache).
+  StatusOr<Searcher*> Delegate(const AutoChoice& choice) const {
+    const std::string key = choice.algorithm + "@" + std::to_string(choice.phase_start);
+    auto it = delegates_.find(key);
+    if (it == delegates_.end()) {
+      AT_ASSIGN_OR_RETURN(auto s,
+                          MakeSearcher({choice.algorithm, {}}, space_, seed_, max_parallel_, max_trials_));
+      it = delegates_.emplace(key, std::move(s)).first;
+    }
+    return it->second.get();
+  }
+
+  SearchSpace space_;
+  std::uint64_t seed_;
+  int max_parallel_, max_trials_;
+  AutoOptions options_;
+  mutable std::map<std::string, std::unique_ptr<Searcher>> delegates_;
+  AutoChoice last_;
+};
+
+}  // namespace
+
+AutoChoice ChooseAutoSearcher(const SearchSpace& space, int max_trials, int max_parallel, int trial,
+                              const AutoOptions& options) {
+  const SpaceCounts c = Count(space);
+  const std::string about = Describe(c, max_trials, max_parallel);
+  const int d = static_cast<int>(space.dims());
+  if (c.floats == 0 && max_trials > 0 && c.grid_size <= max_trials) {
+    return {"grid", about + ": the whole grid fits the budget", 0};
+  }
+  const int gp_max_dims = options.gp_max_dims >= 0 ? options.gp_max_dims : kGpMaxDims;
+  const bool gp_fits = d <= gp_max_dims && max_parallel <= kGpMaxParallel;
+  const std::string gp_misfit = d > gp_max_dims
+                                    ? "more than " + Plural(gp_max_dims, "param") + " for gp"
+                                    : "more than " + std::to_string(kGpMaxParallel) + " in parallel for gp";
+  if (c.categoricals == d) return {"tpe", about + ": categorical params only", 0};
+  if (c.ints + c.categoricals > 0) {  // a mixed space
+    if (gp_fits) return {"gp", about + ": ints or categoricals, which gp models exactly", 0};
+    return {"tpe", about + ": ints or categoricals, " + gp_misfit, 0};
+  }
+  // Floats only: hazero, after `handover` trials of gp when asked for (and gp fits).
+  const int handover = std::max(0, options.handover);
+  if (handover == 0) return {"hazero", about + ": floats only", 0};
+  if (!gp_fits) return {"hazero", about + ": " + gp_misfit, 0};
+  if (trial < handover) return {"gp", about + ", hazero from trial " + std::to_string(handover), 0};
+  return {"hazero", about + ": from trial " + std::to_string(handover) + " on, after gp", handover};
+}
+
+StatusOr<std::unique_ptr<Searcher>> MakeAutoSearcher(const Options& options, const SearchSpace& space,
+                                                     std::uint64_t seed, int max_parallel, int max_trials) {
+  OptionReader reader(options);
+  AutoOptions o;
+  o.handover = static_cast<int>(reader.Int("handover", 0, 0, 1'000'000'000));
+  o.gp_max_dims = static_cast<int>(reader.Int("gp_max_dims", -1, -1, 1'000'000));
+  AT_RETURN_IF_ERROR(reader.Finish());
+  return std::unique_ptr<Searcher>(
+      new AutoSearcher(space, seed, std::max(1, max_parallel), std::max(0, max_trials), o));
+}
+
+}  // namespace autotune

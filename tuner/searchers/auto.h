@@ -1,0 +1,60 @@
+// auto: picks the searcher for a study from its space, budget and
+// parallelism (and, with `handover`, switches searchers part-way through the
+// study), as Optuna's AutoSampler does. The default when a spec has no
+// `searcher` section.
+//
+// The rules (the measurements behind them: README "Search quality"):
+//   - every parameter discrete (ints and categoricals) and the whole grid no
+//     larger than the budget: `grid`, which tries every point once;
+//   - categorical parameters only: `tpe` (its Parzen estimators model
+//     choices directly);
+//   - ints or categoricals, with or without floats: `gp`, whose kernel
+//     models cells and choices exactly where CMA-ES relaxes them and stalls
+//     on their plateaus (on the mixed `finetune` function gp's regret is
+//     hundreds of times smaller than hazero's or tpe's); `tpe` instead when
+//     the space has more than gp_max_dims params or more than 8 trials run
+//     at once (gp's cost and its one-at-a-time believer);
+//   - floats only: `hazero` (CMA-ES with the lq surrogate and IPOP
+//     restarts; parallel workers get whole rounds), which beat `gp` on most
+//     BBOB functions at d = 5 (even at d = 2), beat `gp` followed by
+//     `hazero`, and costs milliseconds per trial. The `handover` option
+//     runs `gp` for the first `handover` trials instead (where gp fits);
+//     `hazero` then sees those trials as warm-start observations
+//     (History::prior) and starts from their best.
+// The choice depends only on the space, budget.max_trials, max_parallel and
+// the trial number, so a resumed study makes the same choices; each
+// delegate is built with the study's seed and its own defaults.
+//
+// Describe() names the searcher the latest Suggest used and why, e.g.
+// "auto: hazero (2 floats, budget 100, 1 at a time: floats only)".
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "tuner/searchers/searcher.h"
+
+namespace autotune {
+
+// What `auto` runs for trial number `trial`: the algorithm and the reason.
+struct AutoChoice {
+  std::string algorithm;
+  std::string reason;
+  // The first trial number of this choice's phase (0, or where gp handed
+  // over to hazero): earlier trials reach the delegate as warm-start data.
+  int phase_start = 0;
+};
+struct AutoOptions {
+  int handover = 0;      // numeric spaces: gp for trials [0, handover), then hazero (0: hazero only)
+  int gp_max_dims = -1;  // the most params gp is run for (-1: 12)
+};
+AutoChoice ChooseAutoSearcher(const SearchSpace& space, int max_trials, int max_parallel, int trial,
+                              const AutoOptions& options = {});
+
+// Options: handover (int >= 0, default 0: float-only spaces run gp for the
+// first `handover` trials, then hazero), gp_max_dims (int >= 0, default 12:
+// spaces with more params never get gp).
+StatusOr<std::unique_ptr<Searcher>> MakeAutoSearcher(const Options& options, const SearchSpace& space,
+                                                     std::uint64_t seed, int max_parallel, int max_trials);
+
+}  // namespace autotune
