@@ -34,11 +34,18 @@ Status CheckInt(const std::string& path, const IntDist& d) {
   return Status::Ok();
 }
 
+// Choices compare as JSON values (CanonicalJsonValue): 1 and 1.0 are one
+// choice, as are 0.0 and -0.0; 1, true and "1" are three.
 Status CheckCategorical(const std::string& path, const CategoricalDist& d) {
   if (d.choices.empty()) return Status::InvalidArgument("must not be empty", path + ".choices");
-  std::set<ParamValue> seen(d.choices.begin(), d.choices.end());
-  if (seen.size() != d.choices.size())
-    return Status::InvalidArgument("must not repeat a choice", path + ".choices");
+  std::set<ParamValue> seen;
+  for (const ParamValue& c : d.choices) {
+    if (!seen.insert(CanonicalJsonValue(c)).second) {
+      return Status::InvalidArgument(
+          "must not repeat a choice (" + ToString(c) + " appears twice; numbers compare by value)",
+          path + ".choices");
+    }
+  }
   return Status::Ok();
 }
 
@@ -96,7 +103,8 @@ std::vector<double> SearchSpace::Encode(const Params& p) const {
         [&](const auto& d) {
           using D = std::decay_t<decltype(d)>;
           if constexpr (std::is_same_v<D, CategoricalDist>) {
-            auto pos = std::find(d.choices.begin(), d.choices.end(), v);
+            auto pos = std::find_if(d.choices.begin(), d.choices.end(),
+                                    [&](const ParamValue& c) { return SameJsonValue(c, v); });
             double idx = pos == d.choices.end() ? 0 : double(pos - d.choices.begin());
             u[i] = (idx + 0.5) / static_cast<double>(d.choices.size());
           } else {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "tuner/core/json_check.h"
 #include "tuner/core/json_fields.h"
 #include "tuner/core/space_json.h"
 
@@ -99,8 +100,7 @@ Status ParseAlgorithm(const json& j, const std::string& path, AlgorithmSpec* a) 
       continue;
     }
     ParamValue v;
-    if (!detail::ScalarToParam(*it, &v))
-      return Status::InvalidArgument("must be a number, string or boolean", path + "." + it.key());
+    AT_RETURN_IF_ERROR(detail::ScalarToParam(*it, path + "." + it.key(), &v));
     a->options[it.key()] = v;
   }
   if (a->algorithm.empty()) return Status::InvalidArgument("is required", path + ".algorithm");
@@ -123,15 +123,12 @@ Status ParseTrial(const json& j, const fs::path& base, TrialSpec* t, json* canon
     }
   }
   std::int64_t gpus = 0, retries = 0;
-  AT_RETURN_IF_ERROR(f.Int("gpus", &gpus, false));
-  if (gpus < 0 || gpus > 64) return Status::InvalidArgument("must lie in [0, 64]", "trial.gpus");
+  AT_RETURN_IF_ERROR(f.Int("gpus", &gpus, false, 0, 64));
   t->gpus = static_cast<int>(gpus);
-  AT_RETURN_IF_ERROR(f.Int("max_steps", &t->max_steps, false));
-  if (t->max_steps < 1) return Status::InvalidArgument("must be >= 1", "trial.max_steps");
+  AT_RETURN_IF_ERROR(f.Int("max_steps", &t->max_steps, false, 1));
   AT_RETURN_IF_ERROR(f.Number("timeout_s", &t->timeout_s, false));
   if (t->timeout_s < 0) return Status::InvalidArgument("must be >= 0 (0: no timeout)", "trial.timeout_s");
-  AT_RETURN_IF_ERROR(f.Int("retries", &retries, false));
-  if (retries < 0 || retries > 100) return Status::InvalidArgument("must lie in [0, 100]", "trial.retries");
+  AT_RETURN_IF_ERROR(f.Int("retries", &retries, false, 0, 100));
   t->retries = static_cast<int>(retries);
   return f.Unknown();
 }
@@ -140,12 +137,8 @@ Status ParseBudget(const json& j, Budget* b) {
   AT_RETURN_IF_ERROR(JsonFields::IsObject(j, "budget"));
   JsonFields f(j, "budget");
   std::int64_t max_trials = b->max_trials, max_parallel = b->max_parallel;
-  AT_RETURN_IF_ERROR(f.Int("max_trials", &max_trials, false));
-  if (max_trials < 1 || max_trials > 10'000'000)
-    return Status::InvalidArgument("must lie in [1, 10000000]", "budget.max_trials");
-  AT_RETURN_IF_ERROR(f.Int("max_parallel", &max_parallel, false));
-  if (max_parallel < 1 || max_parallel > 4096)
-    return Status::InvalidArgument("must lie in [1, 4096]", "budget.max_parallel");
+  AT_RETURN_IF_ERROR(f.Int("max_trials", &max_trials, false, 1, 10'000'000));
+  AT_RETURN_IF_ERROR(f.Int("max_parallel", &max_parallel, false, 1, 4096));
   AT_RETURN_IF_ERROR(f.Number("max_time_s", &b->max_time_s, false));
   if (b->max_time_s < 0) return Status::InvalidArgument("must be >= 0 (0: no limit)", "budget.max_time_s");
   b->max_trials = static_cast<int>(max_trials);
@@ -179,8 +172,11 @@ Status ParseWarmStart(const json& j, const SearchSpace& space, const Objective& 
   return f.Unknown();
 }
 
+// A study name becomes a folder name (<checkpoint-dir>/<name>/...), so it must
+// be one plain path component: no separators, no NUL, not "." or "..", and
+// no leading '.' (a hidden folder).
 bool ValidName(const std::string& name) {
-  if (name.empty() || name.size() > 128) return false;
+  if (name.empty() || name.size() > 128 || name[0] == '.') return false;
   for (char c : name)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
   return true;
@@ -189,10 +185,14 @@ bool ValidName(const std::string& name) {
 }  // namespace
 
 StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& base_dir) {
+  // Depth and number range are checked on the text first, so the document
+  // built below is shallow (its copies and dumps recurse) and holds no
+  // number the parser would throw on.
+  AT_RETURN_IF_ERROR(detail::CheckJsonText(text, detail::kMaxJsonDepth, "spec"));
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     return Status::InvalidArgument(std::string("not valid JSON: ") + e.what(), "spec");
   }
   AT_RETURN_IF_ERROR(JsonFields::IsObject(j, "spec"));
@@ -201,8 +201,12 @@ StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& 
   StudySpec& s = out.spec;
   json canonical = j;
   AT_RETURN_IF_ERROR(f.String("name", &s.name, true));
-  if (!ValidName(s.name))
-    return Status::InvalidArgument("must be 1-128 characters of letters, digits, '-', '_' or '.'", "name");
+  if (!ValidName(s.name)) {
+    return Status::InvalidArgument(
+        "must be 1-128 characters of letters, digits, '-', '_' or '.', not starting with '.' "
+        "(it names the study's folder)",
+        "name");
+  }
   if (const json* o = f.Get("objective")) AT_RETURN_IF_ERROR(ParseObjective(*o, &s.objective));
   const json* space = f.Get("space");
   if (!space) return Status::InvalidArgument("is required", "space");
@@ -228,8 +232,7 @@ StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& 
   }
   if (const json* b = f.Get("budget")) AT_RETURN_IF_ERROR(ParseBudget(*b, &s.budget));
   std::int64_t seed = 0;
-  AT_RETURN_IF_ERROR(f.Int("seed", &seed, false));
-  if (seed < 0) return Status::InvalidArgument("must be >= 0", "seed");
+  AT_RETURN_IF_ERROR(f.Int("seed", &seed, false, 0));
   s.seed = static_cast<std::uint64_t>(seed);
   if (const json* w = f.Get("warm_start")) AT_RETURN_IF_ERROR(ParseWarmStart(*w, s.space, s.objective, &s));
   AT_RETURN_IF_ERROR(f.Unknown());
@@ -245,6 +248,7 @@ std::string ParamsToJson(const Params& p) {
 }
 
 StatusOr<Params> ParamsFromJson(const std::string& text) {
+  AT_RETURN_IF_ERROR(detail::CheckJsonText(text, detail::kMaxJsonDepth, "params"));
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("params are not valid JSON", "params");
   return detail::ParseParamsObject(j, "params");
@@ -257,6 +261,7 @@ std::string MetricsToJson(const Metrics& m) {
 }
 
 StatusOr<Metrics> MetricsFromJson(const std::string& text) {
+  AT_RETURN_IF_ERROR(detail::CheckJsonText(text, detail::kMaxJsonDepth, "metrics"));
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("metrics are not a JSON object", "metrics");
   Metrics m;
