@@ -170,7 +170,7 @@ std::vector<double> SearchSpace::Encode(const Params& p) const {
             double x = 0;
             AsNumber(v, &x);
             if (d.log) {
-              x = std::log(std::max(x, 1e-300));
+              x = std::log(std::max(x, d.low));  // below low (or <= 0): the bottom of the cube
               u[i] = Clamp01((x - std::log(d.low)) / (std::log(d.high) - std::log(d.low)));
             } else if (std::isfinite(d.high - d.low)) {
               u[i] = Clamp01((x - d.low) / (d.high - d.low));
@@ -207,7 +207,8 @@ Params SearchSpace::Decode(const std::vector<double>& u) const {
 }
 
 Status SearchSpace::Validate(const Params& p) const {
-  for (const auto& [name, v] : p) {
+  for (const auto& entry : p) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture those
     bool known = std::any_of(params_.begin(), params_.end(),
                              [&](const ParamSpec& s) { return s.name == name; });
     if (!known) return Status::InvalidArgument("is not in the search space", "params." + name);
