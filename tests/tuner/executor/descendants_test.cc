@@ -18,6 +18,7 @@
 namespace autotune {
 namespace {
 
+using ::autotune::testing::IsDead;
 using ::autotune::testing::LaunchInto;
 using ::autotune::testing::Outcome;
 using ::autotune::testing::ReadFile;
@@ -35,13 +36,6 @@ std::string Detach(bool new_session) {
                                       : "python3 -c 'import os, sys; os.setpgid(0, 0); os.execv(sys.argv[1], "
                                         "sys.argv[1:])' \"$GC_SCRIPT\"";
   return run + " </dev/null >/dev/null 2>&1 &\nwhile [ ! -s \"$GC_FILE\" ]; do sleep 0.05; done\n";
-}
-
-// True when pid is gone or a zombie waiting for its (new) parent to reap it.
-bool IsDead(pid_t pid) {
-  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  std::size_t paren = stat.rfind(')');
-  return stat.empty() || (paren != std::string::npos && stat.substr(paren + 2, 1) == "Z");
 }
 
 class DescendantsTest : public ::testing::Test {
