@@ -7,7 +7,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -26,14 +25,6 @@ namespace fs = std::filesystem;
 int BadInput(const std::string& msg) {
   std::cerr << "autotune: " << msg << "\n";
   return kExitBadInput;
-}
-
-StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::InvalidArgument("cannot read spec file '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Prints the progress line: rewritten in place on a terminal, else one line
@@ -110,7 +101,7 @@ int RefuseStudy(const Status& s) {
 }  // namespace
 
 int RunCommand(const RunArgs& args) {
-  auto text = ReadFile(args.spec_path);
+  auto text = ReadSpecFile(args.spec_path);
   if (!text.ok()) return BadInput(text.status().ToString());
   fs::path spec_dir = fs::absolute(args.spec_path).parent_path();
   auto parsed = ParseStudySpec(*text, spec_dir.string());

@@ -1,6 +1,7 @@
 #include "tuner/core/json_fields.h"
 
 #include <cmath>
+#include <optional>
 
 namespace autotune::detail {
 
@@ -21,21 +22,31 @@ Status JsonFields::Number(const std::string& key, double* out, bool required) {
   return Status::Ok();
 }
 
-Status JsonFields::Int(const std::string& key, std::int64_t* out, bool required) {
+std::optional<std::int64_t> ToInt64(const nlohmann::json& j, bool integral_floats) {
+  if (j.is_number_unsigned()) {
+    // nlohmann keeps non-negative integers as uint64: 2^64 - 1 must not wrap to -1.
+    const auto u = j.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    return static_cast<std::int64_t>(u);
+  }
+  if (j.is_number_integer()) return j.get<std::int64_t>();
+  if (integral_floats && j.is_number_float()) {
+    const double d = j.get<double>();
+    // Below 2^53 every integral double is exact.
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) return static_cast<std::int64_t>(d);
+  }
+  return std::nullopt;
+}
+
+Status JsonFields::Int(const std::string& key, std::int64_t* out, bool required, std::int64_t min,
+                       std::int64_t max) {
   const auto* v = Get(key);
   if (!v) return required ? Status::InvalidArgument("is required", Path(key)) : Status::Ok();
-  if (v->is_number_integer()) {
-    *out = v->get<std::int64_t>();
-    return Status::Ok();
-  }
-  if (v->is_number_float()) {
-    double d = v->get<double>();
-    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) {
-      *out = static_cast<std::int64_t>(d);
-      return Status::Ok();
-    }
-  }
-  return Status::InvalidArgument("must be an integer", Path(key));
+  std::optional<std::int64_t> value = ToInt64(*v, true);
+  if (!value || *value < min || *value > max)
+    return Status::InvalidArgument(IntRangeMessage(min, max), Path(key));
+  *out = *value;
+  return Status::Ok();
 }
 
 Status JsonFields::Bool(const std::string& key, bool* out) {
@@ -53,12 +64,29 @@ Status JsonFields::Unknown() const {
   return Status::Ok();
 }
 
-bool ScalarToParam(const nlohmann::json& j, ParamValue* out) {
-  if (j.is_boolean()) return *out = j.get<bool>(), true;
-  if (j.is_number_integer()) return *out = j.get<std::int64_t>(), true;
-  if (j.is_number_float()) return *out = j.get<double>(), true;
-  if (j.is_string()) return *out = j.get<std::string>(), true;
-  return false;
+Status ScalarToParam(const nlohmann::json& j, const std::string& path, ParamValue* out) {
+  if (j.is_boolean()) {
+    *out = j.get<bool>();
+  } else if (j.is_number_integer()) {
+    std::optional<std::int64_t> i = ToInt64(j, false);
+    if (!i) {
+      return Status::InvalidArgument(
+          IntRangeMessage(std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()),
+          path);
+    }
+    *out = *i;
+  } else if (j.is_number_float()) {
+    *out = j.get<double>();
+  } else if (j.is_string()) {
+    *out = j.get<std::string>();
+  } else {
+    return Status::InvalidArgument("must be a number, string or boolean", path);
+  }
+  return Status::Ok();
+}
+
+std::string IntRangeMessage(std::int64_t min, std::int64_t max) {
+  return "must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
 }
 
 nlohmann::json ParamToJson(const ParamValue& v) {

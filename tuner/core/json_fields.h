@@ -2,7 +2,10 @@
 // field's path, and Unknown() rejects keys nobody asked for.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -31,7 +34,12 @@ class JsonFields {
 
   Status String(const std::string& key, std::string* out, bool required);
   Status Number(const std::string& key, double* out, bool required);
-  Status Int(const std::string& key, std::int64_t* out, bool required);
+  // An integer in [min, max]; an integral float (100.0) counts. Anything else,
+  // including integers beyond int64 (2^64 - 1), is refused with
+  // "must be an integer in [min, max]".
+  Status Int(const std::string& key, std::int64_t* out, bool required,
+             std::int64_t min = std::numeric_limits<std::int64_t>::min(),
+             std::int64_t max = std::numeric_limits<std::int64_t>::max());
   Status Bool(const std::string& key, bool* out);
   // Rejects keys that were never read.
   Status Unknown() const;
@@ -43,8 +51,14 @@ class JsonFields {
 };
 
 // A JSON scalar (number, bool, string) as a ParamValue; integral numbers
-// become int64. Returns false for null, arrays and objects.
-bool ScalarToParam(const nlohmann::json& j, ParamValue* out);
+// become int64. Null, arrays and objects are refused with "must be a number,
+// string or boolean", integers beyond int64 with their range; errors name path.
+Status ScalarToParam(const nlohmann::json& j, const std::string& path, ParamValue* out);
+// j as an int64 when it is an integer that fits (and, with integral_floats,
+// an integral float below 2^53 such as 100.0).
+std::optional<std::int64_t> ToInt64(const nlohmann::json& j, bool integral_floats);
+// "must be an integer in [min, max]".
+std::string IntRangeMessage(std::int64_t min, std::int64_t max);
 nlohmann::json ParamToJson(const ParamValue& v);
 
 }  // namespace autotune::detail

@@ -1,5 +1,6 @@
 #include "tuner/core/params.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace autotune {
@@ -9,6 +10,13 @@ bool AsNumber(const ParamValue& v, double* out) {
   if (auto* i = std::get_if<std::int64_t>(&v)) return *out = static_cast<double>(*i), true;
   if (auto* b = std::get_if<bool>(&v)) return *out = *b ? 1.0 : 0.0, true;
   return false;
+}
+
+ParamValue CanonicalJsonValue(const ParamValue& v) {
+  const double* d = std::get_if<double>(&v);
+  // [-2^63, 2^63): every integral double in it converts to int64 exactly.
+  if (d && *d == std::floor(*d) && *d >= -0x1p63 && *d < 0x1p63) return static_cast<std::int64_t>(*d);
+  return v;
 }
 
 std::string ToString(const ParamValue& v) {

@@ -34,24 +34,86 @@ Status CheckInt(const std::string& path, const IntDist& d) {
   return Status::Ok();
 }
 
+// Choices compare as JSON values (CanonicalJsonValue): 1 and 1.0 are one
+// choice, as are 0.0 and -0.0; 1, true and "1" are three.
 Status CheckCategorical(const std::string& path, const CategoricalDist& d) {
   if (d.choices.empty()) return Status::InvalidArgument("must not be empty", path + ".choices");
-  std::set<ParamValue> seen(d.choices.begin(), d.choices.end());
-  if (seen.size() != d.choices.size())
-    return Status::InvalidArgument("must not repeat a choice", path + ".choices");
+  std::set<ParamValue> seen;
+  for (const ParamValue& c : d.choices) {
+    if (!seen.insert(CanonicalJsonValue(c)).second) {
+      return Status::InvalidArgument(
+          "must not repeat a choice (" + ToString(c) + " appears twice; numbers compare by value)",
+          path + ".choices");
+    }
+  }
   return Status::Ok();
 }
 
-// Internal (possibly log) bounds of an int range widened by half a step.
-std::pair<double, double> IntBounds(const IntDist& d) {
-  double lo = static_cast<double>(d.low) - 0.5, hi = static_cast<double>(d.high) + 0.5;
-  if (d.log) return {std::log(lo), std::log(hi)};
-  return {lo, hi};
+// Distance from low up to v (v >= low), exact even when it exceeds int64.
+std::uint64_t Offset(std::int64_t low, std::int64_t v) {
+  return static_cast<std::uint64_t>(v) - static_cast<std::uint64_t>(low);
+}
+
+// Number of values of an int range, as a double (up to 2^64).
+double Count(const IntDist& d) { return static_cast<double>(Offset(d.low, d.high)) + 1.0; }
+
+// An int value's coordinate: the centre of its cell. Computed from the offset
+// to low - 0.5 rather than from the values themselves, which a double cannot
+// tell apart near INT64_MAX.
+double EncodeInt(const IntDist& d, std::int64_t v) {
+  v = std::clamp(v, d.low, d.high);
+  const double t = static_cast<double>(Offset(d.low, v)) + 0.5;
+  if (!d.log) return t / Count(d);
+  const double base = static_cast<double>(d.low) - 0.5;  // >= 0.5
+  return std::log1p(t / base) / std::log1p(Count(d) / base);
+}
+
+// The inverse: u's distance t from low - 0.5 (linear, or on the log scale
+// through expm1 so narrow ranges near INT64_MAX keep their resolution), then
+// low + floor(t), held inside [low, high].
+std::int64_t DecodeInt(const IntDist& d, double u) {
+  if (u >= 1) return d.high;  // exactly, whatever expm1's rounding
+  double t;
+  if (!d.log) {
+    t = u * Count(d);
+  } else {
+    const double base = static_cast<double>(d.low) - 0.5;
+    t = base * std::expm1(u * std::log1p(Count(d) / base));
+  }
+  if (!(t >= 1)) return d.low;  // also NaN
+  const std::uint64_t span = Offset(d.low, d.high);
+  const std::uint64_t off = t >= 0x1p64 ? span : std::min(static_cast<std::uint64_t>(t), span);
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(d.low) + off);
+}
+
+double DecodeFloat(const FloatDist& d, double u) {
+  double v = d.log ? std::exp(std::log(d.low) + u * (std::log(d.high) - std::log(d.low)))
+                   : Interpolate(d.low, d.high, u);
+  // The ends of the cube are the bounds exactly (exp(log(low)) may not be).
+  if (u == 0) v = d.low;
+  if (u == 1) v = d.high;
+  return std::clamp(v, d.low, d.high);
+}
+
+// A double as the nearest int of [low, high] (NaN as low), without the
+// undefined conversion of values beyond int64.
+std::int64_t RoundInto(double v, std::int64_t low, std::int64_t high) {
+  if (!(v > static_cast<double>(low))) return low;
+  if (v >= static_cast<double>(high)) return high;
+  return std::clamp<std::int64_t>(std::llround(v), low, high);
 }
 
 bool SameType(const ParamValue& a, const ParamValue& b) { return a.index() == b.index(); }
 
 }  // namespace
+
+double Interpolate(double low, double high, double t) {
+  if (t == 0) return low;
+  if (t == 1) return high;
+  const double width = high - low;
+  if (std::isfinite(width)) return low + t * width;
+  return 2 * (low / 2 + t * (high / 2 - low / 2));  // the width overflows; half of it does not
+}
 
 StatusOr<SearchSpace> SearchSpace::Create(std::vector<ParamSpec> params) {
   if (params.empty()) return Status::InvalidArgument("must define at least one parameter", "space");
@@ -96,21 +158,25 @@ std::vector<double> SearchSpace::Encode(const Params& p) const {
         [&](const auto& d) {
           using D = std::decay_t<decltype(d)>;
           if constexpr (std::is_same_v<D, CategoricalDist>) {
-            auto pos = std::find(d.choices.begin(), d.choices.end(), v);
+            auto pos = std::find_if(d.choices.begin(), d.choices.end(),
+                                    [&](const ParamValue& c) { return SameJsonValue(c, v); });
             double idx = pos == d.choices.end() ? 0 : double(pos - d.choices.begin());
             u[i] = (idx + 0.5) / static_cast<double>(d.choices.size());
+          } else if constexpr (std::is_same_v<D, IntDist>) {
+            double x = 0;
+            const auto* n = std::get_if<std::int64_t>(&v);
+            u[i] = EncodeInt(d, n ? *n : AsNumber(v, &x) ? RoundInto(x, d.low, d.high) : d.low);
           } else {
             double x = 0;
             AsNumber(v, &x);
-            double lo, hi;
-            if constexpr (std::is_same_v<D, FloatDist>) {
-              lo = d.low, hi = d.high;
-              if (d.log) lo = std::log(lo), hi = std::log(hi);
-            } else {
-              std::tie(lo, hi) = IntBounds(d);
+            if (d.log) {
+              x = std::log(std::max(x, d.low));  // below low (or <= 0): the bottom of the cube
+              u[i] = Clamp01((x - std::log(d.low)) / (std::log(d.high) - std::log(d.low)));
+            } else if (std::isfinite(d.high - d.low)) {
+              u[i] = Clamp01((x - d.low) / (d.high - d.low));
+            } else {  // the width overflows a double (-1.7e308 to 1.7e308); half of it does not
+              u[i] = Clamp01((x / 2 - d.low / 2) / (d.high / 2 - d.low / 2));
             }
-            if (d.log) x = std::log(std::max(x, 1e-300));
-            u[i] = Clamp01((x - lo) / (hi - lo));
           }
         },
         params_[i].dist);
@@ -130,18 +196,9 @@ Params SearchSpace::Decode(const std::vector<double>& u) const {
             auto idx = std::min<std::int64_t>(static_cast<std::int64_t>(x * k), k - 1);
             out[params_[i].name] = d.choices[idx];
           } else if constexpr (std::is_same_v<D, FloatDist>) {
-            double v = d.log ? std::exp(std::log(d.low) + x * (std::log(d.high) - std::log(d.low)))
-                             : d.low + x * (d.high - d.low);
-            // The ends of the cube are the bounds exactly (exp(log(low)) may not be).
-            if (x == 0) v = d.low;
-            if (x == 1) v = d.high;
-            out[params_[i].name] = std::clamp(v, d.low, d.high);
+            out[params_[i].name] = DecodeFloat(d, x);
           } else {
-            auto [lo, hi] = IntBounds(d);
-            double v = lo + x * (hi - lo);
-            if (d.log) v = std::exp(v);
-            auto r = static_cast<std::int64_t>(std::llround(v));
-            out[params_[i].name] = std::clamp(r, d.low, d.high);
+            out[params_[i].name] = DecodeInt(d, x);
           }
         },
         params_[i].dist);
@@ -150,7 +207,8 @@ Params SearchSpace::Decode(const std::vector<double>& u) const {
 }
 
 Status SearchSpace::Validate(const Params& p) const {
-  for (const auto& [name, v] : p) {
+  for (const auto& entry : p) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture those
     bool known = std::any_of(params_.begin(), params_.end(),
                              [&](const ParamSpec& s) { return s.name == name; });
     if (!known) return Status::InvalidArgument("is not in the search space", "params." + name);
@@ -194,7 +252,11 @@ bool SearchSpace::IsCategorical(std::size_t i) const {
 std::int64_t SearchSpace::Cardinality(std::size_t i) const {
   const auto& d = params_[i].dist;
   if (auto* c = std::get_if<CategoricalDist>(&d)) return static_cast<std::int64_t>(c->choices.size());
-  if (auto* n = std::get_if<IntDist>(&d)) return n->high - n->low + 1;
+  if (auto* n = std::get_if<IntDist>(&d)) {
+    const std::uint64_t span = Offset(n->low, n->high);
+    return span >= static_cast<std::uint64_t>(kMaxCardinality) ? kMaxCardinality
+                                                               : static_cast<std::int64_t>(span) + 1;
+  }
   return 0;
 }
 

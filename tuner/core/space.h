@@ -4,9 +4,12 @@
 // Encoding (one dimension per parameter, in name order):
 //   float:       u = (v - low) / (high - low)           (log: on log v)
 //   int:         widened by half a step on each side, u = (v - low + 0.5) / (high - low + 1)
-//                (log: on log v over [low - 0.5, high + 0.5])
+//                (log: on log v over [low - 0.5, high + 0.5]); decoding takes low + floor(t)
+//                for t = u (high - low + 1) (log: its log-scale counterpart), computed from
+//                offsets, so ranges anywhere in [INT64_MIN, INT64_MAX] decode exactly
 //   categorical: u = (index + 0.5) / k; decoding takes floor(u * k)
-// Decode clamps u into [0, 1] first, so any point of R^d decodes to valid params.
+// Decode clamps u into [0, 1] first, so any point of R^d decodes to valid params,
+// finite and inside the bounds, also when high - low overflows a double.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +48,10 @@ struct ParamSpec {
   int grid_points = 0;             // per-param grid size for `grid` (0: searcher default)
 };
 
+// low + t (high - low) for t in [0, 1]: the ends exactly, and finite even
+// when high - low overflows a double (-1.7e308 to 1.7e308).
+double Interpolate(double low, double high, double t);
+
 class SearchSpace {
  public:
   SearchSpace() = default;
@@ -63,8 +70,11 @@ class SearchSpace {
 
   // True when dimension i is categorical.
   bool IsCategorical(std::size_t i) const;
-  // Number of distinct values of dimension i (0 for continuous floats).
+  // Number of distinct values of dimension i (0 for continuous floats). Int
+  // ranges wider than kMaxCardinality report kMaxCardinality: finer cells
+  // than 2^-53 of the cube cannot be told apart by a double anyway.
   std::int64_t Cardinality(std::size_t i) const;
+  static constexpr std::int64_t kMaxCardinality = std::int64_t{1} << 53;
 
  private:
   explicit SearchSpace(std::vector<ParamSpec> params) : params_(std::move(params)) {}

@@ -14,8 +14,9 @@ Status ParseValues(JsonFields& f, bool integral, std::vector<double>* dv, std::v
   if (!v->is_array() || v->empty()) return Status::InvalidArgument("must be a non-empty array", f.Path("values"));
   for (const auto& x : *v) {
     if (integral) {
-      if (!x.is_number_integer()) return Status::InvalidArgument("must hold integers", f.Path("values"));
-      iv->push_back(x.get<std::int64_t>());
+      std::optional<std::int64_t> i = ToInt64(x, false);
+      if (!i) return Status::InvalidArgument("must hold integers that fit 64 bits", f.Path("values"));
+      iv->push_back(*i);
     } else {
       if (!x.is_number()) return Status::InvalidArgument("must hold numbers", f.Path("values"));
       dv->push_back(x.get<double>());
@@ -31,10 +32,8 @@ StatusOr<ParamSpec> ParseParam(const std::string& name, const json& j, const std
   p.name = name;
   std::string type;
   AT_RETURN_IF_ERROR(f.String("type", &type, true));
-  std::int64_t grid_points = 0;
-  AT_RETURN_IF_ERROR(f.Int("grid_points", &grid_points, false));
-  if (grid_points < 0 || grid_points > 100000)
-    return Status::InvalidArgument("must lie in [1, 100000]", f.Path("grid_points"));
+  std::int64_t grid_points = 0;  // 0: the searcher's default
+  AT_RETURN_IF_ERROR(f.Int("grid_points", &grid_points, false, 0, 100000));
   p.grid_points = static_cast<int>(grid_points);
   if (type == "float") {
     FloatDist d;
@@ -57,8 +56,7 @@ StatusOr<ParamSpec> ParseParam(const std::string& name, const json& j, const std
     if (!c->is_array()) return Status::InvalidArgument("must be an array", f.Path("choices"));
     for (const auto& x : *c) {
       ParamValue v;
-      if (!ScalarToParam(x, &v))
-        return Status::InvalidArgument("must hold numbers, strings or booleans", f.Path("choices"));
+      AT_RETURN_IF_ERROR(ScalarToParam(x, f.Path("choices"), &v));
       d.choices.push_back(v);
     }
     p.dist = d;
@@ -68,7 +66,7 @@ StatusOr<ParamSpec> ParseParam(const std::string& name, const json& j, const std
   }
   if (const json* init = f.Get("init")) {
     ParamValue v;
-    if (!ScalarToParam(*init, &v)) return Status::InvalidArgument("must be a scalar", f.Path("init"));
+    AT_RETURN_IF_ERROR(ScalarToParam(*init, f.Path("init"), &v));
     // An integral JSON number given for a float param is a float.
     if (std::holds_alternative<FloatDist>(p.dist) && std::holds_alternative<std::int64_t>(v))
       v = static_cast<double>(std::get<std::int64_t>(v));
@@ -99,8 +97,7 @@ StatusOr<Params> ParseParamsObject(const json& j, const std::string& path) {
   Params p;
   for (auto it = j.begin(); it != j.end(); ++it) {
     ParamValue v;
-    if (!ScalarToParam(it.value(), &v))
-      return Status::InvalidArgument("must be a number, string or boolean", path + "." + it.key());
+    AT_RETURN_IF_ERROR(ScalarToParam(it.value(), path + "." + it.key(), &v));
     p[it.key()] = v;
   }
   return p;
@@ -112,6 +109,12 @@ Params CoerceToSpace(const SearchSpace& space, Params p) {
     if (it == p.end()) continue;
     if (std::holds_alternative<FloatDist>(spec.dist) && std::holds_alternative<std::int64_t>(it->second))
       it->second = static_cast<double>(std::get<std::int64_t>(it->second));
+    // A categorical value is the choice that is the same JSON value (1.0 for the choice 1).
+    if (const auto* c = std::get_if<CategoricalDist>(&spec.dist)) {
+      for (const ParamValue& choice : c->choices) {
+        if (SameJsonValue(choice, it->second)) it->second = choice;
+      }
+    }
   }
   return p;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "tuner/core/json_check.h"
 #include "tuner/core/json_fields.h"
 #include "tuner/core/space_json.h"
 #include "tuner/core/spec_canonical.h"
@@ -101,7 +102,7 @@ Status ParseMutations(const json& j, const std::string& path, std::vector<ParamS
       CategoricalDist values;
       for (const auto& x : *it) {
         ParamValue v;
-        if (!detail::ScalarToParam(x, &v)) return Status::InvalidArgument("must hold numbers, strings or booleans", p);
+        AT_RETURN_IF_ERROR(detail::ScalarToParam(x, p, &v));
         values.choices.push_back(v);
       }
       if (values.choices.empty()) return Status::InvalidArgument("must not be empty", p);
@@ -159,13 +160,12 @@ Status ParseAlgorithm(const json& j, const std::string& path, AlgorithmSpec* a) 
     if (it->is_array()) {
       std::vector<OptionValue>& list = a->lists[it.key()];
       for (const auto& x : *it) {
-        if (!detail::ScalarToParam(x, &v)) return Status::InvalidArgument("must hold numbers, strings or booleans", p);
+        AT_RETURN_IF_ERROR(detail::ScalarToParam(x, p, &v));
         list.push_back(v);
       }
       continue;
     }
-    if (!detail::ScalarToParam(*it, &v))
-      return Status::InvalidArgument("must be a number, string, boolean or an array of them", p);
+    AT_RETURN_IF_ERROR(detail::ScalarToParam(*it, p, &v));
     a->options[it.key()] = v;
   }
   if (a->algorithm.empty()) return Status::InvalidArgument("is required", path + ".algorithm");
@@ -188,15 +188,12 @@ Status ParseTrial(const json& j, const fs::path& base, bool check_programs, Tria
     }
   }
   std::int64_t gpus = 0, retries = 0;
-  AT_RETURN_IF_ERROR(f.Int("gpus", &gpus, false));
-  if (gpus < 0 || gpus > 64) return Status::InvalidArgument("must lie in [0, 64]", "trial.gpus");
+  AT_RETURN_IF_ERROR(f.Int("gpus", &gpus, false, 0, 64));
   t->gpus = static_cast<int>(gpus);
-  AT_RETURN_IF_ERROR(f.Int("max_steps", &t->max_steps, false));
-  if (t->max_steps < 1) return Status::InvalidArgument("must be >= 1", "trial.max_steps");
+  AT_RETURN_IF_ERROR(f.Int("max_steps", &t->max_steps, false, 1));
   AT_RETURN_IF_ERROR(f.Number("timeout_s", &t->timeout_s, false));
   if (t->timeout_s < 0) return Status::InvalidArgument("must be >= 0 (0: no timeout)", "trial.timeout_s");
-  AT_RETURN_IF_ERROR(f.Int("retries", &retries, false));
-  if (retries < 0 || retries > 100) return Status::InvalidArgument("must lie in [0, 100]", "trial.retries");
+  AT_RETURN_IF_ERROR(f.Int("retries", &retries, false, 0, 100));
   t->retries = static_cast<int>(retries);
   if (f.Has("keep_checkpoints")) {
     std::int64_t keep = 0;
@@ -213,12 +210,8 @@ Status ParseBudget(const json& j, Budget* b) {
   AT_RETURN_IF_ERROR(JsonFields::IsObject(j, "budget"));
   JsonFields f(j, "budget");
   std::int64_t max_trials = b->max_trials, max_parallel = b->max_parallel;
-  AT_RETURN_IF_ERROR(f.Int("max_trials", &max_trials, false));
-  if (max_trials < 1 || max_trials > 10'000'000)
-    return Status::InvalidArgument("must lie in [1, 10000000]", "budget.max_trials");
-  AT_RETURN_IF_ERROR(f.Int("max_parallel", &max_parallel, false));
-  if (max_parallel < 1 || max_parallel > 4096)
-    return Status::InvalidArgument("must lie in [1, 4096]", "budget.max_parallel");
+  AT_RETURN_IF_ERROR(f.Int("max_trials", &max_trials, false, 1, 10'000'000));
+  AT_RETURN_IF_ERROR(f.Int("max_parallel", &max_parallel, false, 1, 4096));
   AT_RETURN_IF_ERROR(f.Number("max_time_s", &b->max_time_s, false));
   if (b->max_time_s < 0) return Status::InvalidArgument("must be >= 0 (0: no limit)", "budget.max_time_s");
   b->max_trials = static_cast<int>(max_trials);
@@ -252,8 +245,11 @@ Status ParseWarmStart(const json& j, const SearchSpace& space, const Objective& 
   return f.Unknown();
 }
 
+// A study name becomes a folder name (<checkpoint-dir>/<name>/...), so it must
+// be one plain path component: no separators, no NUL, not "." or "..", and
+// no leading '.' (a hidden folder).
 bool ValidName(const std::string& name) {
-  if (name.empty() || name.size() > 128) return false;
+  if (name.empty() || name.size() > 128 || name[0] == '.') return false;
   for (char c : name)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
   return true;
@@ -263,10 +259,14 @@ bool ValidName(const std::string& name) {
 
 StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& base_dir,
                                     const SpecParseOptions& options) {
+  // Depth and number range are checked on the text first, so the document
+  // built below is shallow (its copies and dumps recurse) and holds no
+  // number the parser would throw on.
+  AT_RETURN_IF_ERROR(detail::CheckJsonText(text, detail::kMaxJsonDepth, "spec"));
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     return Status::InvalidArgument(std::string("not valid JSON: ") + e.what(), "spec");
   }
   AT_RETURN_IF_ERROR(JsonFields::IsObject(j, "spec"));
@@ -274,8 +274,12 @@ StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& 
   ParsedSpec out;
   StudySpec& s = out.spec;
   AT_RETURN_IF_ERROR(f.String("name", &s.name, true));
-  if (!ValidName(s.name))
-    return Status::InvalidArgument("must be 1-128 characters of letters, digits, '-', '_' or '.'", "name");
+  if (!ValidName(s.name)) {
+    return Status::InvalidArgument(
+        "must be 1-128 characters of letters, digits, '-', '_' or '.', not starting with '.' "
+        "(it names the study's folder)",
+        "name");
+  }
   if (const json* o = f.Get("objective")) AT_RETURN_IF_ERROR(ParseObjective(*o, &s.objective));
   const json* space = f.Get("space");
   if (!space) return Status::InvalidArgument("is required", "space");
@@ -300,8 +304,7 @@ StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& 
   }
   if (const json* b = f.Get("budget")) AT_RETURN_IF_ERROR(ParseBudget(*b, &s.budget));
   std::int64_t seed = 0;
-  AT_RETURN_IF_ERROR(f.Int("seed", &seed, false));
-  if (seed < 0) return Status::InvalidArgument("must be >= 0", "seed");
+  AT_RETURN_IF_ERROR(f.Int("seed", &seed, false, 0));
   s.seed = static_cast<std::uint64_t>(seed);
   if (const json* w = f.Get("warm_start")) AT_RETURN_IF_ERROR(ParseWarmStart(*w, s.space, s.objective, &s));
   if (const json* e = f.Get("enqueue")) {
@@ -328,6 +331,7 @@ std::string ParamsToJson(const Params& p) {
 }
 
 StatusOr<Params> ParamsFromJson(const std::string& text) {
+  AT_RETURN_IF_ERROR(detail::CheckJsonText(text, detail::kMaxJsonDepth, "params"));
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("params are not valid JSON", "params");
   return detail::ParseParamsObject(j, "params");
@@ -340,6 +344,7 @@ std::string MetricsToJson(const Metrics& m) {
 }
 
 StatusOr<Metrics> MetricsFromJson(const std::string& text) {
+  AT_RETURN_IF_ERROR(detail::CheckJsonText(text, detail::kMaxJsonDepth, "metrics"));
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("metrics are not a JSON object", "metrics");
   Metrics m;

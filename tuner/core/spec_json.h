@@ -1,6 +1,7 @@
 // JSON edge of the core: study specs, params and metrics to and from JSON text.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "tuner/core/params.h"
@@ -31,6 +32,16 @@ struct SpecParseOptions {
 // section's algorithm and options are checked by MakeScheduler.
 StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& base_dir,
                                     const SpecParseOptions& options = {});
+
+// The largest spec file ReadSpecFile accepts (4 MiB): far above any real
+// spec, small enough that reading and parsing one is instant.
+inline constexpr std::size_t kMaxSpecFileBytes = std::size_t{4} << 20;
+
+// Reads a spec file. Refuses, without reading from them, paths that are not
+// regular files (/dev/zero, a FIFO, a directory) and files over
+// kMaxSpecFileBytes, also one that grows past the limit while it is read.
+// Errors say which file and why.
+StatusOr<std::string> ReadSpecFile(const std::string& path);
 
 std::string ParamsToJson(const Params& p);
 StatusOr<Params> ParamsFromJson(const std::string& text);

@@ -15,6 +15,7 @@
 #include "tuner/core/spec_json.h"
 #include "tuner/executor/segment_process.h"
 #include "tuner/executor/spawn.h"
+#include "tuner/executor/supervisor.h"
 
 namespace autotune {
 namespace {
@@ -47,7 +48,10 @@ std::map<std::string, std::string> ChildVariables(const SegmentTask& task, const
 }  // namespace
 
 LocalProcessExecutor::LocalProcessExecutor(boost::asio::io_context& io, LocalProcessOptions opts)
-    : io_(io), opts_(std::move(opts)), gpu_busy_(opts_.gpu_ids.size(), false) {
+    : io_(io),
+      opts_(std::move(opts)),
+      supervisor_(supervisor::FindSupervisor(opts_.supervisor_path)),
+      gpu_busy_(opts_.gpu_ids.size(), false) {
   opts_.max_parallel = std::max(opts_.max_parallel, 1);
   opts_.gpus_per_trial = std::max(opts_.gpus_per_trial, 0);
   opts_.kill_grace_s = std::max(opts_.kill_grace_s, 0.0);
@@ -106,6 +110,10 @@ Status LocalProcessExecutor::Launch(const SegmentTask& task, MetricsFn on_metric
   std::vector<int> gpus;
   for (std::size_t i : picked) gpus.push_back(opts_.gpu_ids[i]);
 
+  if (!supervisor_.ok()) {
+    FailLater(std::move(on_done), supervisor_.status().message());
+    return Status::Ok();
+  }
   std::error_code ec;
   if (!task.checkpoint_dir.empty()) {
     std::filesystem::create_directories(task.checkpoint_dir, ec);
@@ -129,7 +137,8 @@ Status LocalProcessExecutor::Launch(const SegmentTask& task, MetricsFn on_metric
     }
   }
 
-  StatusOr<SpawnedProcess> child = SpawnProcess(task.argv, BuildEnvironment(ChildVariables(task, gpus)));
+  StatusOr<SpawnedProcess> child =
+      SpawnProcess(task.argv, BuildEnvironment(ChildVariables(task, gpus)), *supervisor_);
   if (!child.ok()) {
     if (log_fd >= 0) ::close(log_fd);
     FailLater(std::move(on_done), child.status().message());
@@ -144,6 +153,7 @@ Status LocalProcessExecutor::Launch(const SegmentTask& task, MetricsFn on_metric
   config.max_line_bytes = opts_.max_line_bytes;
   config.checkpoint_dir = task.checkpoint_dir;
   config.log_fd = log_fd;
+  config.kill_signal = supervisor::kKillSignal;
   const std::int64_t id = task.segment_id;
   auto process =
       std::make_shared<SegmentProcess>(io_, std::move(config), *child, std::move(on_metrics),

@@ -10,6 +10,15 @@
 // and its own process group, so a timeout or Cancel (SIGTERM, then SIGKILL
 // after kill_grace_s) reaches everything it started.
 //
+// Each program runs under the trial supervisor (supervisor.h), which is what
+// makes these promises hold for every descendant, also one that left the
+// process group or session: when the program ends, is cancelled or times out,
+// everything it started is killed before on_done; and when this process (more
+// exactly, the io_context's thread that launched the segment) dies, even by
+// kill -9, the supervisor kills the program and all its descendants. The
+// supervisor is found by supervisor::FindSupervisor(opts.supervisor_path); if
+// it cannot be found, every launch fails with kSpawnFailed saying so.
+//
 // Results: kExited / kSignaled as the child ended; kTimedOut or kCancelled
 // when the executor ended it (exit_code then still holds the exit status or
 // signal number); kSpawnFailed when it could not be started (missing or
@@ -47,6 +56,7 @@ struct LocalProcessOptions {
   std::string log_dir;                     // full output in <log_dir>/segment-<id>.log (task.log_dir wins)
   double pipe_grace_s = 1.5;               // after the child exits, wait this long for its pipes' EOF
   std::size_t max_line_bytes = 64 * 1024;  // longer output lines are cut
+  std::string supervisor_path;             // "" = found beside this executable or in the build tree
 };
 
 class LocalProcessExecutor final : public Executor {
@@ -85,6 +95,7 @@ class LocalProcessExecutor final : public Executor {
 
   boost::asio::io_context& io_;
   LocalProcessOptions opts_;
+  StatusOr<std::string> supervisor_;  // the supervisor's path, or why it was not found
   std::map<std::int64_t, Slot> running_;
   std::vector<bool> gpu_busy_;  // parallel to opts_.gpu_ids
   // Handlers posted for failed launches hold a weak copy: after destruction

@@ -10,6 +10,34 @@ namespace {
 
 constexpr std::string_view kPrefix = "AUTOTUNE";
 constexpr std::size_t kExcerptBytes = 200;
+// A metrics line is one flat object, so deeper nesting is invalid anyway;
+// refusing it before the parse keeps a 64 KiB line of '[' from building a
+// document 32,000 levels deep.
+constexpr int kMaxLineDepth = 8;
+
+// True when text's objects and arrays (outside strings) nest deeper than limit.
+bool NestsDeeperThan(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > limit) return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
 
 // The offending line, shortened so one bad line cannot flood an error message.
 std::string Excerpt(std::string_view line) {
@@ -32,6 +60,8 @@ ProtocolLine ParseStdoutLine(std::string_view line) {
     return ProtocolLine{};
   }
   std::string_view body = line.substr(kPrefix.size() + 1);
+  if (NestsDeeperThan(body, kMaxLineDepth))
+    return Invalid("nested more than " + std::to_string(kMaxLineDepth) + " levels deep", line);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(body);

@@ -244,7 +244,7 @@ void SegmentProcess::Terminate(SegmentResult::Kind kind, std::string error) {
   kill_timer_.expires_after(Seconds(config_.kill_grace_s));
   kill_timer_.async_wait([this, self = shared_from_this()](const error_code& ec) {
     if (ec || finished_ || exited_) return;
-    ::killpg(pid_, SIGKILL);
+    ::killpg(pid_, config_.kill_signal);
   });
 }
 
@@ -290,7 +290,7 @@ void SegmentProcess::Abandon() {
   finished_ = true;
   on_finish_ = nullptr;
   on_metrics_ = nullptr;
-  ::killpg(pid_, SIGKILL);
+  ::killpg(pid_, config_.kill_signal);
   if (!exited_) {
     while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
     }

@@ -2,10 +2,11 @@
 // child to its SegmentResult. It reads the child's stdout and stderr line by
 // line, waits for the child to exit (pidfd, or polling where pidfd_open is not
 // available), enforces the timeout and carries out cancellation (SIGTERM to
-// the process group, SIGKILL after the grace period). Internal to
+// the process group, `kill_signal` after the grace period). Internal to
 // LocalProcessExecutor; single-threaded on its io_context like the executor.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
@@ -35,6 +36,9 @@ class SegmentProcess : public std::enable_shared_from_this<SegmentProcess> {
     std::size_t max_line_bytes = 64 * 1024;
     std::string checkpoint_dir;  // checked for COMPLETE at the end ("" = none)
     int log_fd = -1;             // receives all output verbatim; owned, closed at the end
+    // Ends the child at once: SIGKILL, or for a supervised trial the
+    // supervisor's kill request (it kills the trial's whole tree, then exits).
+    int kill_signal = SIGKILL;
   };
   using MetricsFn = std::function<void(const MetricPoint&)>;
   using FinishFn = std::function<void(const SegmentResult&)>;
@@ -57,7 +61,7 @@ class SegmentProcess : public std::enable_shared_from_this<SegmentProcess> {
   // synchronously.
   void Terminate(SegmentResult::Kind kind, std::string error);
 
-  // Kills the process group with SIGKILL, reaps the child and drops the
+  // Sends kill_signal to the process group, reaps the child and drops the
   // callbacks; on_finish is not called. For the executor's destructor.
   void Abandon();
 

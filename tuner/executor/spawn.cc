@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,24 +11,23 @@
 #include <cerrno>
 #include <cstring>
 
+#include "tuner/executor/supervisor.h"
+
 extern char** environ;
 
 namespace autotune {
 namespace {
 
-// What the child reports through the error pipe when it fails before exec.
-struct ChildFailure {
-  int stage;
-  int err;
-};
-enum Stage { kSetpgid = 1, kDup2, kExec };
+using supervisor::ChildFailure;
 
 const char* StageName(int stage) {
   switch (stage) {
-    case kSetpgid:
+    case supervisor::kSetpgid:
       return "setpgid";
-    case kDup2:
+    case supervisor::kDup2:
       return "dup2";
+    case supervisor::kSupervisorSetup:
+      return "the supervisor's setup";
     default:
       return "exec";
   }
@@ -48,17 +48,32 @@ int AboveStdio(int fd) {
   return moved;
 }
 
+// What the child needs, built before fork: it may not allocate.
+struct ChildPlan {
+  char* const* argv;
+  char* const* envp;
+  int devnull, out_w, err_w, report_w;
+  bool supervised;  // argv[0] is the supervisor: hand it report_w as fd 3, tie it to our death
+  pid_t parent;
+};
+
 // Only async-signal-safe calls from here on: the child of a possibly
 // multi-threaded parent. Never returns.
-[[noreturn]] void RunChild(char* const* argv, char* const* envp, int devnull, int out_w, int err_w,
-                           int report_w) {
+[[noreturn]] void RunChild(const ChildPlan& plan) {
+  const int report_w = plan.report_w;
   auto fail = [report_w](int stage) {
     ChildFailure f{stage, errno};
     ssize_t ignored = ::write(report_w, &f, sizeof f);
     (void)ignored;
     ::_exit(127);
   };
-  if (::setpgid(0, 0) != 0) fail(kSetpgid);
+  if (::setpgid(0, 0) != 0) fail(supervisor::kSetpgid);
+  if (plan.supervised) {
+    // The supervisor learns of our death (this thread's, in fact) and ends
+    // the trial; if we are already gone, nobody would ever stop it.
+    ::prctl(PR_SET_PDEATHSIG, supervisor::kKillSignal);
+    if (::getppid() != plan.parent) ::_exit(127);
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -67,14 +82,27 @@ int AboveStdio(int fd) {
   for (int s = 1; s < NSIG; ++s) {
     if (s != SIGKILL && s != SIGSTOP) ::sigaction(s, &dfl, nullptr);  // EINVAL for reserved ones
   }
-  if (::dup2(devnull, 0) < 0 || ::dup2(out_w, 1) < 0 || ::dup2(err_w, 2) < 0) fail(kDup2);
+  if (::dup2(plan.devnull, 0) < 0 || ::dup2(plan.out_w, 1) < 0 || ::dup2(plan.err_w, 2) < 0) {
+    fail(supervisor::kDup2);
+  }
+  int first_closed = 3;
+  if (plan.supervised) {
+    // The report pipe stays open across exec as fd 3: the supervisor reports
+    // the trial's launch through it.
+    if (report_w == supervisor::kReportFd) {
+      if (::fcntl(report_w, F_SETFD, 0) != 0) fail(supervisor::kDup2);
+    } else if (::dup2(report_w, supervisor::kReportFd) < 0) {
+      fail(supervisor::kDup2);
+    }
+    first_closed = supervisor::kReportFd + 1;
+  }
   // Every other inherited descriptor (including ones a library opened without
   // O_CLOEXEC) closes at exec; the report pipe already has O_CLOEXEC.
-  if (::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
-    for (int fd = 3; fd < 4096; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  if (::syscall(SYS_close_range, static_cast<unsigned>(first_closed), ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
+    for (int fd = first_closed; fd < 4096; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   }
-  ::execve(argv[0], argv, envp);
-  fail(kExec);
+  ::execve(plan.argv[0], plan.argv, plan.envp);
+  fail(plan.supervised ? supervisor::kSupervisorExec : supervisor::kExec);
   ::_exit(127);  // not reached
 }
 
@@ -96,12 +124,14 @@ std::vector<std::string> BuildEnvironment(const std::map<std::string, std::strin
 }
 
 StatusOr<SpawnedProcess> SpawnProcess(const std::vector<std::string>& argv,
-                                      const std::vector<std::string>& env) {
+                                      const std::vector<std::string>& env,
+                                      const std::string& supervisor_path) {
   if (argv.empty() || argv[0].empty()) return Status::InvalidArgument("empty command");
   const std::string quoted = "\"" + argv[0] + "\"";
 
   // Everything the child needs is built before fork: it may not allocate.
   std::vector<char*> cargv, cenv;
+  if (!supervisor_path.empty()) cargv.push_back(const_cast<char*>(supervisor_path.c_str()));
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
   for (const auto& e : env) cenv.push_back(const_cast<char*>(e.c_str()));
@@ -124,20 +154,22 @@ StatusOr<SpawnedProcess> SpawnProcess(const std::vector<std::string>& argv,
     *fd = AboveStdio(*fd);
   }
 
+  const ChildPlan plan{
+      cargv.data(), cenv.data(), devnull, out[1], err[1], report[1], !supervisor_path.empty(), ::getpid()};
   pid_t pid = ::fork();
   if (pid < 0) {
     std::string why = std::strerror(errno);
     close_all();
     return Status::Internal("cannot start " + quoted + ": fork failed: " + why);
   }
-  if (pid == 0) RunChild(cargv.data(), cenv.data(), devnull, out[1], err[1], report[1]);
+  if (pid == 0) RunChild(plan);
 
   CloseFd(devnull);
   CloseFd(out[1]);
   CloseFd(err[1]);
   CloseFd(report[1]);
-  // The report pipe reaches EOF at a successful exec (O_CLOEXEC) or carries
-  // the reason the child gave up.
+  // The report pipe reaches EOF at a successful exec (O_CLOEXEC; supervised:
+  // at the trial program's exec) or carries the reason the child gave up.
   ChildFailure failure{};
   std::size_t got = 0;
   while (got < sizeof failure) {
@@ -154,7 +186,10 @@ StatusOr<SpawnedProcess> SpawnProcess(const std::vector<std::string>& argv,
   close_all();
   if (got < sizeof failure) return Status::Internal("cannot start " + quoted + ": child failed");
   std::string why = std::strerror(failure.err);
-  if (failure.stage == kExec) return Status::InvalidArgument("cannot execute " + quoted + ": " + why);
+  if (failure.stage == supervisor::kExec)
+    return Status::InvalidArgument("cannot execute " + quoted + ": " + why);
+  if (failure.stage == supervisor::kSupervisorExec)
+    return Status::Internal("cannot start the trial supervisor \"" + supervisor_path + "\": " + why);
   return Status::Internal("cannot start " + quoted + ": " + StageName(failure.stage) + " failed: " + why);
 }
 

@@ -29,7 +29,14 @@ std::vector<std::string> BuildEnvironment(const std::map<std::string, std::strin
 // A failure in the child before exec (e.g. a missing or non-executable
 // program) is reported back through a close-on-exec pipe, the child is reaped,
 // and the result is an error naming the program and the reason.
+//
+// With a `supervisor_path` (supervisor.h), the child execs the supervisor with
+// argv after it instead, with the report pipe as descriptor 3 and this
+// thread's death as its parent-death signal; the result's pid is the
+// supervisor's, and the call returns once the trial program itself was exec'd
+// (or reports why it could not be, as above).
 StatusOr<SpawnedProcess> SpawnProcess(const std::vector<std::string>& argv,
-                                      const std::vector<std::string>& env);
+                                      const std::vector<std::string>& env,
+                                      const std::string& supervisor_path = "");
 
 }  // namespace autotune

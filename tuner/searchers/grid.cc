@@ -10,18 +10,63 @@
 namespace autotune {
 namespace {
 
-// Evenly spaced values of [low, high] (on the log scale for log params).
+// Evenly spaced values of [low, high] (on the log scale for log params); the
+// bounds exactly. Finite also when high - low overflows a double.
 std::vector<double> Spaced(double low, double high, bool log, int points) {
   std::vector<double> v;
   if (points == 1) {
-    v.push_back(log ? std::sqrt(low * high) : (low + high) / 2);
+    if (!log) {
+      v.push_back(std::midpoint(low, high));
+    } else {
+      const double product = low * high;  // sqrt(low high) when that neither overflows nor underflows
+      v.push_back(std::isnormal(product) ? std::sqrt(product) : std::sqrt(low) * std::sqrt(high));
+    }
     return v;
   }
   for (int i = 0; i < points; ++i) {
     double t = static_cast<double>(i) / (points - 1);
-    v.push_back(log ? std::exp(std::log(low) + t * (std::log(high) - std::log(low))) : low + t * (high - low));
+    const double x =
+        log ? std::exp(std::log(low) + t * (std::log(high) - std::log(low))) : Interpolate(low, high, t);
+    v.push_back(std::clamp(x, low, high));  // exp may round past a bound near DBL_MAX
   }
   v.front() = low, v.back() = high;
+  return v;
+}
+
+// Evenly spaced ints of [low, high]: low + round(i (high - low) / (points - 1)),
+// rounded half away from zero like llround, in exact integer arithmetic (the
+// range may span all of int64). One point is the middle.
+std::vector<std::int64_t> SpacedInts(std::int64_t low, std::int64_t high, int points) {
+  const std::uint64_t span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
+  const std::uint64_t steps = points == 1 ? 2 : static_cast<std::uint64_t>(points - 1);
+  const std::uint64_t q = span / steps, r = span % steps;
+  std::vector<std::int64_t> v;
+  for (std::uint64_t i = points == 1 ? 1 : 0; i <= (points == 1 ? 1 : steps); ++i) {
+    // i * span / steps = q i + (r i) / steps; r i < steps^2 fits easily.
+    const std::uint64_t base = q * i + (r * i) / steps, rem = (r * i) % steps;
+    auto value = static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + base);
+    // A remainder of exactly half rounds away from zero: up when value >= 0.
+    if (2 * rem > steps || (2 * rem == steps && value >= 0)) ++value;
+    v.push_back(value);
+  }
+  return v;
+}
+
+// Log-spaced ints: low + round(low (e^(t log(high/low)) - 1)), the offset
+// from low computed with expm1 so ranges near INT64_MAX keep their spacing.
+std::vector<std::int64_t> LogSpacedInts(std::int64_t low, std::int64_t high, int points) {
+  const std::uint64_t span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
+  const double ratio = std::log1p(static_cast<double>(span) / static_cast<double>(low));
+  std::vector<std::int64_t> v;
+  for (int i = 0; i < points; ++i) {
+    const double t = points == 1 ? 0.5 : static_cast<double>(i) / (points - 1);
+    const double off = std::round(static_cast<double>(low) * std::expm1(t * ratio));
+    const std::uint64_t o = !(off > 0)      ? 0
+                            : off >= 0x1p64 ? span
+                                            : std::min(static_cast<std::uint64_t>(off), span);
+    v.push_back(static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + o));
+  }
+  if (points > 1) v.front() = low, v.back() = high;
   return v;
 }
 
@@ -37,9 +82,7 @@ std::vector<ParamValue> AxisValues(const ParamSpec& p, int default_points) {
   } else {
     const auto& d = std::get<IntDist>(p.dist);
     std::vector<std::int64_t> v = d.values;
-    if (v.empty()) {
-      for (double x : Spaced(double(d.low), double(d.high), d.log, points)) v.push_back(std::llround(x));
-    }
+    if (v.empty()) v = d.log ? LogSpacedInts(d.low, d.high, points) : SpacedInts(d.low, d.high, points);
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
     for (auto x : v) out.emplace_back(x);

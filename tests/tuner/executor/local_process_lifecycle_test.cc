@@ -16,6 +16,7 @@
 namespace autotune {
 namespace {
 
+using ::autotune::testing::IsDead;
 using ::autotune::testing::LaunchInto;
 using ::autotune::testing::Outcome;
 using ::autotune::testing::ReadFile;
@@ -49,13 +50,6 @@ class LifecycleTest : public ::testing::Test {
   boost::asio::io_context io_;
   TempDir dir_;
 };
-
-// True when pid is gone or a zombie waiting for its (new) parent to reap it.
-bool IsDead(pid_t pid) {
-  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  std::size_t paren = stat.rfind(')');
-  return stat.empty() || (paren != std::string::npos && stat.substr(paren + 2, 1) == "Z");
-}
 
 TEST_F(LifecycleTest, TimeoutTerminatesAHangingProgram) {
   LocalProcessExecutor exec(io_, {});

@@ -58,6 +58,19 @@ TEST(ParseStdoutLineTest, MalformedProtocolLinesSayWhy) {
   }
 }
 
+// Hardening (issue 12): a line of 60,000 '[' is refused before a document of
+// that depth is built; brackets inside strings do not count.
+TEST(ParseStdoutLineTest, DeeplyNestedLinesAreRefusedBeforeParsing) {
+  ProtocolLine deep = ParseStdoutLine("AUTOTUNE " + std::string(60000, '['));
+  EXPECT_EQ(deep.kind, Kind::kInvalid);
+  EXPECT_EQ(deep.error.rfind("bad AUTOTUNE line: nested more than 8 levels deep", 0), 0u) << deep.error;
+  ProtocolLine nine = ParseStdoutLine(R"(AUTOTUNE {"step": 1, "m": [[[[[[[[1]]]]]]]]})");
+  EXPECT_EQ(nine.error.rfind("bad AUTOTUNE line: nested more than 8 levels deep", 0), 0u) << nine.error;
+  ProtocolLine quoted = ParseStdoutLine(R"(AUTOTUNE {"step": 2, "[[[[[[[[[[\"{{{{{{{{{{": 0.5})");
+  ASSERT_EQ(quoted.kind, Kind::kMetrics) << quoted.error;
+  EXPECT_EQ(quoted.point.values.at(R"([[[[[[[[[["{{{{{{{{{{)"), 0.5);
+}
+
 TEST(ParseStdoutLineTest, ErrorQuotesAShortenedLine) {
   std::string line = "AUTOTUNE {\"step\": 1, \"loss\": \"" + std::string(5000, 'x') + "\"}";
   ProtocolLine p = ParseStdoutLine(line);

@@ -88,6 +88,13 @@ inline bool RunUntil(boost::asio::io_context& io, const std::function<bool()>& p
   return pred();
 }
 
+// True when pid is gone or a zombie waiting for its (new) parent to reap it.
+inline bool IsDead(pid_t pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  std::size_t paren = stat.rfind(')');
+  return stat.empty() || (paren != std::string::npos && stat.substr(paren + 2, 1) == "Z");
+}
+
 inline double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }

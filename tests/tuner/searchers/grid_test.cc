@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <set>
 
 namespace autotune {
@@ -211,6 +212,46 @@ TEST(GridSearcherTest, BadOptionsAreRejectedWithTheirName) {
   EXPECT_EQ(field({{"shuffle", std::int64_t{1}}}), "searcher.shuffle");
   EXPECT_EQ(field({{"suffle", false}}), "searcher.suffle");
   EXPECT_EQ(field({{"grid_points", std::int64_t{3}}, {"shuffle", true}}), "<accepted>");
+}
+
+// Regression (issue 12): a grid over an int range up to INT64_MAX yielded
+// INT64_MIN or dropped the top value, ranges ~800 wide near INT64_MAX
+// collapsed to one value, and a float range of +-1.7e308 gave inf.
+TEST(GridSearcherTest, IntGridsReachBothEndsOfInt64) {
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  auto full = AxisOf(RunToEnd(*Grid(Space({Int("n", kMin, kMax)}), 0)), "n");
+  // The middle of [INT64_MIN, INT64_MAX] is -0.5, rounded away from zero like llround.
+  EXPECT_EQ(full, (std::vector<ParamValue>{kMin, -(std::int64_t{1} << 62), std::int64_t{-1},
+                                           (std::int64_t{1} << 62) - 1, kMax}));
+  auto top = AxisOf(RunToEnd(*Grid(Space({Int("n", kMax - 800, kMax)}), 0)), "n");
+  EXPECT_EQ(top, (std::vector<ParamValue>{kMax - 800, kMax - 600, kMax - 400, kMax - 200, kMax}));
+  auto bottom = AxisOf(RunToEnd(*Grid(Space({Int("n", kMin, kMin + 2)}), 0)), "n");
+  EXPECT_EQ(bottom, (std::vector<ParamValue>{kMin, kMin + 1, kMin + 2}));
+  auto log_top = AxisOf(RunToEnd(*Grid(Space({Int("n", kMax - 800, kMax, true)}), 0)), "n");
+  EXPECT_EQ(log_top.size(), 5u);
+  EXPECT_EQ(log_top.front(), ParamValue(kMax - 800));
+  EXPECT_EQ(log_top.back(), ParamValue(kMax));
+  auto log_wide = AxisOf(RunToEnd(*Grid(Space({Int("n", 1, kMax, true, 3)}), 0)), "n");
+  EXPECT_EQ(log_wide.size(), 3u);
+  EXPECT_EQ(log_wide.back(), ParamValue(kMax));
+}
+
+TEST(GridSearcherTest, FloatGridsWiderThanADoubleAreFinite) {
+  constexpr double kBig = std::numeric_limits<double>::max();
+  auto wide = AxisOf(RunToEnd(*Grid(Space({Float("x", -1.7e308, 1.7e308, false, 3)}), 0)), "x");
+  EXPECT_EQ(wide, (std::vector<ParamValue>{-1.7e308, 0.0, 1.7e308}));
+  for (int points : {1, 2, 5, 100}) {
+    for (const ParamSpec& p : {Float("x", -kBig, kBig, false, points), Float("x", 1e300, kBig, false, points),
+                               Float("x", 1e-300, kBig, true, points)}) {
+      for (const ParamValue& v : AxisOf(RunToEnd(*Grid(Space({p}), 0)), "x")) {
+        const double x = std::get<double>(v);
+        EXPECT_TRUE(std::isfinite(x) && x >= std::get<FloatDist>(p.dist).low &&
+                    x <= std::get<FloatDist>(p.dist).high)
+            << points << " points: " << x;
+      }
+    }
+  }
 }
 
 }  // namespace
