@@ -13,6 +13,7 @@
 #include "db/store.h"
 #include "tuner/cli/commands.h"
 #include "tuner/cli/render.h"
+#include "tuner/cli/repeater.h"
 #include "tuner/coordinator/study_service.h"
 #include "tuner/core/spec_json.h"
 #include "tuner/executor/local_process.h"
@@ -151,9 +152,12 @@ int RunCommand(const RunArgs& args) {
   // SIGINT, SIGTERM and SIGHUP stop the study (resumable); a second one kills trials at once.
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   int signals_seen = 0;
+  // Set when the study has ended: a signal handler already queued behind the
+  // end must not arm another wait, or io.run() never returns.
+  bool ended = false;
   std::function<void()> wait_signal = [&] {
     signals.async_wait([&](const boost::system::error_code& e, int) {
-      if (e) return;
+      if (e || ended) return;
       if (++signals_seen == 1) {
         printer.Log("interrupted: stopping (press Ctrl-C again to kill trials at once)");
         Status s = service.Stop(study.id);
@@ -165,24 +169,19 @@ int RunCommand(const RunArgs& args) {
     });
   };
   wait_signal();
-  boost::asio::steady_timer ticker(io);
-  std::function<void()> tick = [&] {
-    ticker.expires_after(std::chrono::seconds(1));
-    ticker.async_wait([&](const boost::system::error_code& e) {
-      if (e) return;
-      if (const Progress* p = service.ProgressOf(study.id)) printer.Update(*p);
-      tick();
-    });
-  };
-  tick();
+  Repeater ticker(io, std::chrono::seconds(1), [&] {
+    if (const Progress* p = service.ProgressOf(study.id)) printer.Update(*p);
+  });
+  ticker.Start();
 
   Status final_status;
   StudyState final_state = StudyState::kFailed;
   Status started = service.Run(study.id, [&](const Status& s, StudyState state) {
     final_status = s;
     final_state = state;
+    ended = true;
     signals.cancel();
-    ticker.cancel();
+    ticker.Stop();
   });
   if (!started.ok()) return RefuseStudy(started);
   io.run();
