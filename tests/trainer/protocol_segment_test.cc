@@ -162,6 +162,27 @@ TEST_F(ProtocolTest, ResumingKStepsAfterKStepsEqualsTwoKStepsStraight) {
   EXPECT_EQ(Slurp(dir_ / "s2" / "backbone.pt"), Slurp(dir_ / "t2" / "backbone.pt"));
 }
 
+// A segment that resumes another member's checkpoint (a PBT exploit) trains
+// with its own optimiser settings, not those the checkpoint was taken with.
+TEST_F(ProtocolTest, ResumingWithNewOptimiserSettingsTrainsWithThem) {
+  const std::string args = std::string(kTiny) + " --eval-interval 100";
+  const auto segment = [&](int begin, int end, double momentum, const std::string& from, const std::string& to) {
+    std::vector<std::pair<std::string, std::string>> env = {
+        {"AUTOTUNE_PARAMS", R"({"momentum": )" + std::to_string(momentum) + "}"},
+        {"AUTOTUNE_STEP_BEGIN", std::to_string(begin)},
+        {"AUTOTUNE_STEP_END", std::to_string(end)},
+        {"AUTOTUNE_CHECKPOINT_DIR", Path(to)}};
+    if (!from.empty()) env.push_back({"AUTOTUNE_RESUME_FROM", Path(from)});
+    Result r = Run(env, args);
+    EXPECT_EQ(r.code, 0) << r.err;
+  };
+  segment(0, 6, 0.9, "", "first");
+  segment(6, 7, 0.0, "first", "without");  // the first step after resuming: only momentum differs
+  segment(6, 7, 0.9, "first", "with");
+  EXPECT_NE(Slurp(dir_ / "without" / "backbone.pt"), Slurp(dir_ / "with" / "backbone.pt"))
+      << "the backbone stepped with the checkpoint's momentum, not the params'";
+}
+
 TEST_F(ProtocolTest, ANonFiniteLossFailsTheSegmentWithoutACheckpoint) {
   const Result r = Run({{"AUTOTUNE_PARAMS", R"({"lr": 1e30})"}, {"AUTOTUNE_CHECKPOINT_DIR", Path("ck")}},
                        std::string(kTiny) + " --steps 20");

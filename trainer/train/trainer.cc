@@ -68,6 +68,20 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainParams& p,
       std::move(params), torch::optim::SGDOptions(p.lr).momentum(p.momentum).weight_decay(p.weight_decay));
 }
 
+// Sets the optimiser's settings from the params on every param group: a
+// segment that resumes another member's checkpoint (a PBT exploit) trains with
+// its own settings. (LibTorch 1.13's Optimizer::load restores only the state;
+// setting them here keeps that contract whatever a LibTorch version loads.)
+void ApplyOptimizerSettings(const TrainParams& p, torch::optim::Optimizer& optimizer) {
+  for (auto& group : optimizer.param_groups()) {
+    if (auto* sgd = dynamic_cast<torch::optim::SGDOptions*>(&group.options())) {
+      sgd->lr(p.lr).momentum(p.momentum).weight_decay(p.weight_decay);
+    } else if (auto* adamw = dynamic_cast<torch::optim::AdamWOptions*>(&group.options())) {
+      adamw->lr(p.lr).betas({p.beta1, p.beta2}).weight_decay(p.weight_decay);
+    }
+  }
+}
+
 // Runs `fn`, turning a LibTorch exception into a Status (this file is the
 // module edge for the training loop).
 template <typename Fn>
@@ -165,6 +179,7 @@ StatusOr<std::int64_t> Trainer::Resume(const std::string& dir) {
   AT_ASSIGN_OR_RETURN(CheckpointManifest m,
                       LoadCheckpoint(dir, LoadOptions{}, *backbone_,
                                      same_optimizer ? optimizer_.get() : nullptr, &*classifier_));
+  ApplyOptimizerSettings(config_.params, *optimizer_);
   DataPosition position;
   if (m.data_position.contains("epoch") && m.data_position.contains("offset")) {
     try {

@@ -46,12 +46,17 @@ class Trainer {
                                                    Communicator& comm, torch::Device device);
 
   // Continues a run from a complete checkpoint: weights, optimiser states and
-  // the data position. Returns the step the checkpoint was taken at.
+  // the data position; the optimiser's settings (lr, momentum, weight decay,
+  // betas) are this run's params, not the checkpoint's. Returns the step the
+  // checkpoint was taken at.
   StatusOr<std::int64_t> Resume(const std::string& dir);
   // Starts a fresh run from a (pretraining) checkpoint: the backbone only, or
   // also the classifier (same class count) unless `reset_classifier`.
   // Optimiser states and data position start afresh.
   Status InitFrom(const std::string& dir, bool with_classifier);
+
+  // The backbone optimiser's settings now (for tests).
+  torch::optim::Optimizer& backbone_optimizer() { return *optimizer_; }
 
   struct StepStats {
     double loss = 0;

@@ -29,6 +29,7 @@ struct QueryArgs {
   int limit = 0;               // trials: rows (0 = all)
   std::string state;           // trials: only trials in this state ("" = all)
   std::int64_t trial_id = 0;   // trial: which one
+  std::int64_t schedule_of = 0;  // export: print this trial's learned schedule instead of the trials
 };
 int LsCommand(const QueryArgs& args);
 int ShowCommand(const QueryArgs& args);

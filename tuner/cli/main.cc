@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
   auto* export_cmd = add_query("export", "Export a study's trials as CSV or JSON", true);
   export_cmd->add_option("--format", q.format, "csv or json")->capture_default_str();
   export_cmd->add_option("--output,-o", q.output, "Output file (default: stdout)");
+  export_cmd->add_option("--schedule", q.schedule_of,
+                         "Print this trial's learned hyperparameter schedule along its PBT lineage (JSON, "
+                         "replayable with scheduler replay)");
   export_cmd->callback([&] { code = ExportCommand(q); });
 
   try {

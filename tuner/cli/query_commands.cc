@@ -9,6 +9,8 @@
 #include "db/sqlite_store.h"
 #include "tuner/cli/commands.h"
 #include "tuner/cli/render.h"
+#include "tuner/coordinator/checkpoints.h"
+#include "tuner/coordinator/lineage.h"
 #include "tuner/core/spec_json.h"
 
 namespace autotune {
@@ -132,8 +134,11 @@ int ShowCommand(const QueryArgs& args) {
   auto counts = o->store->CountTrials(o->study.id);
   auto best = o->store->BestTrial(o->study.id, o->spec.objective.mode);
   auto attributes = o->store->StudyAttributes(o->study.id);
-  for (const Status& s : {counts.status(), best.status(), attributes.status()})
+  auto live = o->store->ListLiveCheckpoints(o->study.id);
+  for (const Status& s : {counts.status(), best.status(), attributes.status(), live.status()})
     if (!s.ok()) return Fail(kExitFailed, s.ToString());
+  std::int64_t checkpoint_bytes = 0;
+  for (const auto& c : *live) checkpoint_bytes += CheckpointKeeper::DiskUse(c.path);
   const std::string scheduler = o->spec.scheduler ? o->spec.scheduler->algorithm : "none";
   if (args.json) {
     nlohmann::json j = {{"id", o->study.id},
@@ -142,6 +147,7 @@ int ShowCommand(const QueryArgs& args) {
                         {"spec", nlohmann::json::parse(o->study.spec_json, nullptr, false)},
                         {"counts", CountsJson(*counts)},
                         {"attributes", *attributes},
+                        {"checkpoints", {{"live", live->size()}, {"bytes", checkpoint_bytes}}},
                         {"best", *best ? nlohmann::json::parse(BestJson(**best)) : nlohmann::json(nullptr)}};
     std::cout << j.dump(2) << "\n";
     return kExitOk;
@@ -154,6 +160,9 @@ int ShowCommand(const QueryArgs& args) {
             << "searcher:  " << o->spec.searcher.algorithm;
   if (attributes->count("searcher")) std::cout << " (" << attributes->at("searcher") << ")";
   std::cout << "\nscheduler: " << scheduler << "\n";
+  char disk[64];
+  std::snprintf(disk, sizeof disk, "%.1f MiB", static_cast<double>(checkpoint_bytes) / (1 << 20));
+  std::cout << "checkpoints: " << live->size() << " kept, " << disk << " on disk\n";
   if (*best) {
     std::cout << "best:      trial " << (*best)->id << ", " << o->spec.objective.metric << "="
               << FormatValue((*best)->value) << ", " << ToString((*best)->params) << "\n";
@@ -204,6 +213,15 @@ int ExportCommand(const QueryArgs& args) {
     return Fail(kExitBadInput, "--format must be csv or json");
   auto o = OpenStudy(args);
   if (!o.ok()) return Fail(ExitFor(o.status()), o.status().ToString());
+  if (args.schedule_of != 0) {
+    auto trial = o->store->GetTrial(args.schedule_of);
+    if (!trial.ok() || trial->study_id != o->study.id)
+      return Fail(kExitBadInput, "no trial " + std::to_string(args.schedule_of) + " in study '" + args.study + "'");
+    auto schedule = LearnedScheduleOf(*o->store, args.schedule_of);
+    if (!schedule.ok()) return Fail(kExitFailed, schedule.status().ToString());
+    return WriteOutput(args.output, ScheduleJson(*schedule, *trial, o->spec) + "\n",
+                       "the schedule of trial " + std::to_string(args.schedule_of));
+  }
   auto trials = o->store->ListTrials(o->study.id);
   if (!trials.ok()) return Fail(kExitFailed, trials.status().ToString());
   std::string body = args.format == "csv" ? TrialsCsv(*trials) : TrialsJson(*trials) + "\n";

@@ -80,14 +80,18 @@ std::vector<TrialRecord> RankTrials(std::vector<TrialRecord> trials, const Objec
 }
 
 std::string TrialTable(const std::vector<TrialRecord>& ranked, const std::string& metric, bool errors) {
+  // PBT studies show each trial's lineage: the trial it last copied and how many copies led to it.
+  const bool lineage = std::any_of(ranked.begin(), ranked.end(), [](const TrialRecord& t) { return t.parent_id; });
   std::string out = Pad("rank", 6) + Pad("trial", 8) + Pad("state", 11) + Pad(metric, 14) + Pad("step", 8) +
-                    "params" + (errors ? "  | error" : "") + "\n";
+                    (lineage ? Pad("parent", 8) + Pad("gen", 5) : "") + "params" + (errors ? "  | error" : "") + "\n";
   int rank = 0;
   for (const auto& t : ranked) {
     ++rank;
     out += Pad(std::to_string(rank), 6) + Pad(std::to_string(t.id), 8) + Pad(ToString(t.state), 11) +
-           Pad(FormatValue(t.value), 14) + Pad(std::to_string(t.step), 8) + ToString(t.params) +
-           (errors ? "  | " + t.error : "") + "\n";
+           Pad(FormatValue(t.value), 14) + Pad(std::to_string(t.step), 8) +
+           (lineage ? Pad(t.parent_id ? std::to_string(*t.parent_id) : "-", 8) + Pad(std::to_string(t.generation), 5)
+                    : "") +
+           ToString(t.params) + (errors ? "  | " + t.error : "") + "\n";
   }
   return out;
 }
@@ -120,6 +124,23 @@ std::string TrialDetailText(const TrialRecord& t, const std::vector<SegmentRecor
     for (std::size_t i = from; i < lines.size(); ++i) out += "  | " + lines[i] + "\n";
   }
   return out;
+}
+
+std::string ScheduleJson(const LearnedSchedule& schedule, const TrialRecord& trial, const StudySpec& spec) {
+  nlohmann::json steps = nlohmann::json::array(), lineage = nlohmann::json::array();
+  for (const auto& e : schedule.entries) {
+    if (steps.empty() || steps.back()["params"] != ParamsObject(e.params))
+      steps.push_back({{"step", e.step}, {"params", ParamsObject(e.params)}});
+    if (lineage.empty() || lineage.back()["trial_id"] != e.trial_id)
+      lineage.push_back({{"step", e.step}, {"trial_id", e.trial_id}});
+  }
+  nlohmann::json j = {{"trial_id", schedule.trial_id},
+                      {"value", OptionalJson(trial.value)},
+                      {"step", schedule.end_step},
+                      {"max_steps", spec.trial ? spec.trial->max_steps : 0},
+                      {"schedule", steps},
+                      {"lineage", lineage}};
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string TrialDetailJson(const TrialRecord& t, const std::vector<SegmentRecord>& segments) {
@@ -162,7 +183,8 @@ std::string TrialsJson(const std::vector<TrialRecord>& trials) {
                  {"value", OptionalJson(t.value)},
                  {"params", ParamsObject(t.params)},
                  {"parent_id", t.parent_id ? nlohmann::json(*t.parent_id) : nlohmann::json(nullptr)},
-                 {"generation", t.generation}});
+                 {"generation", t.generation},
+                 {"step", t.step}});
   }
   return a.dump(2);
 }
