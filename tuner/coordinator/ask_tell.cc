@@ -111,6 +111,11 @@ StatusOr<TrialRecord> AskTellStudy::Ask() {
   if (finished_) return Status::FailedPrecondition("study '" + study_.name + "' has ended");
   AT_RETURN_IF_ERROR(ReleaseExpired().status());  // the timer may lag behind a clock that jumped
   if (finished_) return Status::FailedPrecondition(NoMoreTrials());
+  if (static_cast<int>(asked_.size()) >= spec_.budget.max_parallel) {
+    return Status::Unavailable("study '" + study_.name + "' has budget.max_parallel (" +
+                               std::to_string(spec_.budget.max_parallel) +
+                               ") trials out; ask again when one is told");
+  }
   if (!pending_.empty()) return StartTrial(*pending_.begin());
   if (std::string why = NoMoreTrials(); !why.empty()) return Status::FailedPrecondition(why);
   AT_ASSIGN_OR_RETURN(auto suggested, searcher_.Suggest(history_, 1));

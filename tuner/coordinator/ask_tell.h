@@ -5,6 +5,9 @@
 // rebuilds its view from the store on Start, so a restarted server continues
 // where it stopped. All methods and callbacks run on the io_context's thread.
 //
+// At most budget.max_parallel asked trials are out at once; an ask beyond
+// that waits (Unavailable) until one is told or released.
+//
 // A trial's life: Ask creates it from the searcher (pending) and starts its
 // one segment, steps [0, 1), which makes it running; the worker may report
 // intermediate steps (metric points of that segment), then tells its value
@@ -75,7 +78,8 @@ class AskTellStudy {
 
   // A trial to evaluate, now running. FailedPrecondition when no trial will
   // ever come (budget spent, searcher exhausted, study ended); Unavailable
-  // when the searcher waits for results of trials in flight (ask again).
+  // when max_parallel trials are out or the searcher waits for results of
+  // trials in flight (ask again).
   StatusOr<TrialRecord> Ask();
   // Applies a tell to one of this study's trials and returns the trial after
   // it. NotFound when the trial is not this study's; FailedPrecondition when
