@@ -27,7 +27,8 @@ class AskTellTest : public ::testing::Test {
   ParsedSpec Parse(const std::string& name, int max_trials, const std::string& extra = "",
                    const std::string& searcher = R"({"algorithm": "random"})") {
     std::string text = R"({"name": ")" + name + R"(", "space": {"x": {"type": "float", "low": 0, "high": 1}},
-      "searcher": )" + searcher + R"(, "budget": {"max_trials": )" + std::to_string(max_trials) + extra + "}}";
+      "searcher": )" + searcher + R"(, "budget": {"max_trials": )" + std::to_string(max_trials) + extra +
+                       (extra.find("max_parallel") == std::string::npos ? R"(, "max_parallel": 4)" : "") + "}}";
     auto parsed = ParseStudySpec(text, "/");
     EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
     return *parsed;
@@ -118,6 +119,18 @@ TEST_F(AskTellTest, AsksGiveRunningTrialsAndTheStudyCompletesWhenItsBudgetIsTold
   auto late = service_->Tell(asked[0].id, Value(1));
   EXPECT_EQ(late.status().code(), Status::Code::kFailedPrecondition);
   EXPECT_NE(late.status().message().find("completed"), std::string::npos) << late.status().message();
+}
+
+TEST_F(AskTellTest, AtMostMaxParallelAskedTrialsAreOutAtOnce) {
+  const std::int64_t id = Serve(Parse("at", 10, R"(, "max_parallel": 2)"));
+  auto a = *service_->Ask(id);
+  ASSERT_TRUE(service_->Ask(id).ok());
+  auto third = service_->Ask(id);
+  EXPECT_EQ(third.status().code(), Status::Code::kUnavailable);
+  EXPECT_NE(third.status().message().find("max_parallel"), std::string::npos) << third.status().message();
+  ASSERT_TRUE(service_->Tell(a.id, Value(1)).ok());
+  EXPECT_TRUE(service_->Ask(id).ok());
+  EXPECT_EQ(store_->ListTrials(id)->size(), 3u);  // the refused ask created nothing
 }
 
 TEST_F(AskTellTest, TellOnAFinishedTrialIsRefusedAndChangesNothing) {
