@@ -31,6 +31,8 @@ HttpSession::HttpSession(tcp::socket socket, Server& server, std::weak_ptr<bool>
       metrics_(metrics),
       refuse_(refuse) {
   metrics_.ConnectionOpened();
+  beast::error_code ignored;
+  stream_.socket().set_option(tcp::no_delay(true), ignored);  // small answers go out at once
 }
 
 HttpSession::~HttpSession() {
