@@ -57,7 +57,7 @@ Status AskTellStudy::Load() {
       AT_ASSIGN_OR_RETURN(auto segments, store_.ListSegments(t.id));
       if (segments.empty() || segments.back().state != SegmentState::kRunning)
         return Status::Internal(TrialName(t) + " is running without a running segment");
-      Asked a;
+      Lease a;
       a.segment_id = segments.back().id;
       a.deadline = segments.back().started_at + spec_.budget.ask_lease_s;
       AT_ASSIGN_OR_RETURN(auto points, store_.GetMetrics(t.id));
@@ -128,26 +128,37 @@ StatusOr<TrialRecord> AskTellStudy::Ask() {
     AT_RETURN_IF_ERROR(EndIfDone());
     return Status::FailedPrecondition(NoMoreTrials());
   }
-  AT_ASSIGN_OR_RETURN(TrialRecord created, store_.CreateTrial(study_.id, suggested.front(), std::nullopt, 0));
-  by_id_[created.id] = created.number;
-  trials_.push_back(std::move(created));
+  // The trial and its segment in one transaction: no half-asked trial.
+  AT_ASSIGN_OR_RETURN(auto created, store_.CreateRunningTrial(study_.id, suggested.front(), FirstSegment()));
+  TrialRecord& trial = created.first;
+  by_id_[trial.id] = trial.number;
+  trial.state = TrialState::kPending;  // counted as pending, then moved to running below
+  trials_.push_back(std::move(trial));
   history_.trials.emplace_back();
   ++counts_[static_cast<int>(TrialState::kPending)];
-  SetState(trials_.back(), TrialState::kPending);
-  return StartTrial(trials_.back().number);
+  return Asked(trials_.back().number, created.second);
+}
+
+SegmentRecord AskTellStudy::FirstSegment() {
+  SegmentRecord seg;
+  seg.step_begin = 0;
+  seg.step_end = 1;
+  return seg;
 }
 
 StatusOr<TrialRecord> AskTellStudy::StartTrial(int number) {
-  TrialRecord& t = trials_[number];
-  SegmentRecord seg;
-  seg.trial_id = t.id;
-  seg.step_begin = 0;
-  seg.step_end = 1;
-  seg.params = t.params;
+  SegmentRecord seg = FirstSegment();
+  seg.trial_id = trials_[number].id;
+  seg.params = trials_[number].params;
   AT_ASSIGN_OR_RETURN(seg, store_.StartSegment(seg));
-  Asked a;
-  a.segment_id = seg.id;
-  a.deadline = seg.started_at + spec_.budget.ask_lease_s;
+  return Asked(number, seg);
+}
+
+TrialRecord AskTellStudy::Asked(int number, const SegmentRecord& segment) {
+  TrialRecord& t = trials_[number];
+  Lease a;
+  a.segment_id = segment.id;
+  a.deadline = segment.started_at + spec_.budget.ask_lease_s;
   SetState(t, TrialState::kRunning);
   asked_[number] = a;
   UpdateProgress();
@@ -166,7 +177,7 @@ StatusOr<TrialRecord> AskTellStudy::Tell(std::int64_t trial_id, const TellReques
     if (!t.error.empty()) why += " (" + t.error + ")";
     return Status::FailedPrecondition(why);
   }
-  Asked& a = asked->second;
+  Lease& a = asked->second;
   if (tell.step && *tell.step < 0) return Status::InvalidArgument("must be >= 0", "step");
   if (tell.kind == TellRequest::Kind::kReport) {
     if (!tell.step) return Status::InvalidArgument("is required for a report", "step");
@@ -179,7 +190,7 @@ StatusOr<TrialRecord> AskTellStudy::Tell(std::int64_t trial_id, const TellReques
   if (tell.kind == TellRequest::Kind::kComplete) {
     if (!std::isfinite(tell.value)) return Status::InvalidArgument("must be a finite number", "value");
     const std::int64_t step = tell.step ? *tell.step : std::max<std::int64_t>(a.last_step, 1);
-    AT_RETURN_IF_ERROR(store_.AppendMetrics(a.segment_id, MetricPoint{step, {{spec_.objective.metric, tell.value}}}));
+    out.points.push_back(MetricPoint{step, {{spec_.objective.metric, tell.value}}});  // with the end, atomically
     out.state = SegmentState::kCompleted;
     out.segment_value = tell.value;
     out.value = tell.value;

@@ -8,13 +8,12 @@
 // At most budget.max_parallel asked trials are out at once; an ask beyond
 // that waits (Unavailable) until one is told or released.
 //
-// A trial's life: Ask creates it from the searcher (pending) and starts its
-// one segment, steps [0, 1), which makes it running; the worker may report
+// A trial's life: Ask creates it from the searcher and starts its one
+// segment, steps [0, 1), in one transaction (it is running); the worker may report
 // intermediate steps (metric points of that segment), then tells its value
 // (segment and trial complete; the value is also recorded as the objective
-// metric at the trial's last step) or that it failed. A trial created but
-// never handed out (a crash between the two writes) or handed back by Stop is
-// asked again before any new one.
+// metric at the trial's last step, in the same transaction) or that it
+// failed. A trial handed back by Stop is asked again before any new one.
 //
 // Lease: a trial not told within budget.ask_lease_s of its segment's start is
 // failed with that reason, so searchers that wait for results (a CMA-ES
@@ -99,14 +98,19 @@ class AskTellStudy {
   std::function<void(const std::string&)> on_log;
 
  private:
-  struct Asked {
+  // An asked trial's lease.
+  struct Lease {
     std::int64_t segment_id = 0;
     double deadline = 0;          // unix seconds
     std::int64_t last_step = -1;  // last reported step
   };
 
   Status Load();
+  // Hands out a pending trial (starts its segment).
   StatusOr<TrialRecord> StartTrial(int number);
+  // Bookkeeping of a trial whose segment started: running, with its lease.
+  TrialRecord Asked(int number, const SegmentRecord& segment);
+  static SegmentRecord FirstSegment();  // steps [0, 1)
   Status Finish(TrialRecord& t, const SegmentOutcome& outcome);
   void SetState(TrialRecord& t, TrialState state);
   // Ends the study when nothing is in flight and nothing more can be asked.
@@ -131,7 +135,7 @@ class AskTellStudy {
   std::vector<TrialRecord> trials_;         // by number
   History history_;                         // mirrors trials_ for the searcher
   std::map<std::int64_t, int> by_id_;       // trial id -> number
-  std::map<int, Asked> asked_;              // running trials by number
+  std::map<int, Lease> asked_;              // running trials by number
   std::set<int> pending_;                   // numbers of pending trials
   bool searcher_dry_ = false;               // Suggest returned nothing with nothing in flight
   int counts_[6] = {};
