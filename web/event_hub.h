@@ -9,7 +9,8 @@
 // timer every poll_s catches what other processes wrote and streams that
 // fell behind; every ping_s a comment line keeps idle connections open and
 // finds dead ones. A stream whose client reads slowly is not fed while more
-// than max_backlog bytes wait to be written to it.
+// than max_backlog bytes wait to be written to it; its sink notifies the hub
+// when it has written everything out, and the hub goes on from there.
 //
 // Runs on the io_context's thread.
 #pragma once

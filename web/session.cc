@@ -169,6 +169,7 @@ void HttpSession::Linger() {
 
 void HttpSession::StartStream(const EventStreamStart& start) {
   streaming_ = true;
+  stream_study_ = start.study_id;
   metrics_.StreamOpened();
   // The watch's read never expires; each write below gets its own timeout.
   stream_.expires_never();
@@ -206,6 +207,11 @@ void HttpSession::WriteNext() {
     if (ec) return self->Close();
     self->backlog_ -= self->queue_.front().size();
     self->queue_.pop_front();
+    if (self->queue_.empty()) {
+      // Written out: a stream the hub held back for its backlog can go on.
+      self->hub_.Notify(self->stream_study_);
+      return;
+    }
     self->WriteNext();
   });
 }

@@ -67,6 +67,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession>, public Eve
 
   // Event streams.
   bool streaming_ = false;
+  std::int64_t stream_study_ = 0;
   std::deque<std::string> queue_;
   bool writing_ = false;
   std::size_t backlog_ = 0;

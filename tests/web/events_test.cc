@@ -108,6 +108,30 @@ TEST_F(EventsTest, AReconnectWithLastEventIdReplaysWhatItMissedOnceAndInOrder) {
   EXPECT_EQ(ReadUntil(*third, "never", 3).size(), replayed.size());
 }
 
+TEST_F(EventsTest, AReplayLargerThanTheBacklogLimitGoesOnAsTheClientReads) {
+  EventHubOptions hub;
+  hub.poll_s = 60;         // no polling: only the stream's own progress moves it on
+  hub.batch = 7;           // several reads
+  hub.max_backlog = 256;   // less than one batch of events
+  Start({}, {}, hub);
+  const std::int64_t id = Submit(AskTellSpec("a", 40));
+  auto client = Client();
+  for (int i = 0; i < 20; ++i) {
+    json t = Body(client->Post("/api/v1/studies/" + std::to_string(id) + "/ask", ""));
+    Body(client->Post("/api/v1/trials/" + std::to_string(t["trial_id"].get<int>()) + "/tell", R"({"value": 1})"));
+  }
+  const std::size_t stored = store_->ListEvents(id, 0, 1000)->size();
+  auto reader = Open(id);
+  std::vector<json> events;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (events.size() < stored && std::chrono::steady_clock::now() < deadline) {
+    auto more = ReadUntil(*reader, "never", 1);
+    events.insert(events.end(), more.begin(), more.end());
+  }
+  ASSERT_EQ(events.size(), stored);
+  for (std::size_t i = 1; i < events.size(); ++i) EXPECT_GT(events[i]["id"], events[i - 1]["id"]);
+}
+
 TEST_F(EventsTest, AStreamOfAnUnknownStudyIs404) {
   Start();
   EventStreamReader reader(url_, ClientOptions{});
