@@ -1,8 +1,8 @@
 // bench/ask_tell: the REST API's ask/tell rate against Optuna's, and the
 // latency of a page of trials.
 //
-//   ask_tell [--seconds S] [--clients 1,8] [--page-trials 10000] [--no-optuna]
-//            [--python /usr/bin/python3] [--dir DIR]
+//   ask_tell [--seconds S] [--rounds R] [--clients 1,8] [--page-trials 10000]
+//            [--no-optuna] [--python /usr/bin/python3] [--dir DIR]
 //
 // The server is the real one (web::Server + Api + StudyService on one
 // io_context thread) over a SQLite store file, in this process; clients are
@@ -11,9 +11,10 @@
 //    count (random searcher, two float params, max_parallel = clients);
 //    checked against the store afterwards (completed trials == pairs told).
 // 2. Optuna's own ask/tell on SQLite with the same client counts
-//    (bench/optuna_ask_tell.py, processes), measured in the same run, with
-//    its defaults and with autotune's journal settings (WAL, synchronous
-//    NORMAL).
+//    (bench/optuna_ask_tell.py, processes), with its defaults and with
+//    autotune's journal settings (WAL, synchronous NORMAL), each round right
+//    after one of ours, so a machine whose load changes affects both alike;
+//    --rounds rounds, averaged.
 // 3. GET /api/v1/studies/{id}/trials?limit=100 at random cursors on a study
 //    of --page-trials trials: requests/s and p50/p99 latency, 1 and 8 clients.
 #include <pthread.h>
@@ -28,6 +29,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -193,12 +195,60 @@ double Percentile(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, static_cast<std::size_t>(q * v.size()))];
 }
 
+Clock::duration Seconds(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
+
+// One round of ours: the rate of pairs told by `clients` in `seconds`
+// (adds them to *told); prints a line.
+double OurRound(InProcessServer& server, std::int64_t study, int clients, double seconds, long* told_total) {
+  const double cpu_before = server.ServerCpu();
+  const auto begin = Clock::now();
+  auto told = AskTellLoop(server.url(), study, clients, begin + Seconds(seconds));
+  const double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
+  long total = 0;
+  for (long n : told) total += n;
+  *told_total += total;
+  const double cpu = server.ServerCpu() - cpu_before;
+  std::printf("  autotune  clients=%d  %6.0f pairs/s  (server thread %.0f us CPU a pair)\n", clients, total / elapsed,
+              1e6 * cpu / std::max<long>(total, 1));
+  std::fflush(stdout);
+  return total / elapsed;
+}
+
+// requests/s and latency of trial pages at random cursors.
+void PageBench(InProcessServer& server, std::int64_t study, int page_trials, int clients, double seconds) {
+  std::vector<std::vector<double>> latencies(clients);
+  std::vector<std::thread> threads;
+  const auto end = Clock::now() + Seconds(seconds);
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back([&, i] {
+      web::HttpClient c(server.url(), {});
+      std::mt19937 rng(i);
+      std::uniform_int_distribution<int> cursor(0, page_trials - 100);
+      while (Clock::now() < end) {
+        const auto t0 = Clock::now();
+        auto r = c.Get("/api/v1/studies/" + std::to_string(study) + "/trials?limit=100&cursor=" + std::to_string(cursor(rng)));
+        if (!r.ok() || r->status != 200) InProcessServer::Die(Status::Internal("page failed"));
+        latencies[i].push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::printf("  clients=%d  %.0f requests/s  p50 %.2f ms  p99 %.2f ms  (%zu requests)\n", clients, all.size() / seconds,
+              1e3 * Percentile(all, 0.5), 1e3 * Percentile(all, 0.99), all.size());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const double seconds = std::atof(Arg(argc, argv, "--seconds", "10").c_str());
+  const int rounds = std::max(1, std::atoi(Arg(argc, argv, "--rounds", "3").c_str()));
   const int page_trials = std::atoi(Arg(argc, argv, "--page-trials", "10000").c_str());
   const std::string python = Arg(argc, argv, "--python", "/usr/bin/python3");
+  const bool optuna = !Flag(argc, argv, "--no-optuna");
   std::vector<int> client_counts;
   std::stringstream list(Arg(argc, argv, "--clients", "1,8"));
   for (std::string c; std::getline(list, c, ',');) client_counts.push_back(std::atoi(c.c_str()));
@@ -207,71 +257,51 @@ int main(int argc, char** argv) {
   fs::create_directories(dir);
   const std::string script = (fs::path(__FILE__).parent_path() / "optuna_ask_tell.py").string();
 
-  std::printf("ask+tell pairs over HTTP keep-alive, SQLite store (WAL, synchronous=NORMAL), %.0f s each\n", seconds);
-  std::vector<std::pair<int, double>> ours;
-  {
-    InProcessServer server((dir / "bench.db").string());
-    for (int clients : client_counts) {
-      const std::int64_t study = Submit(server.url(), "pairs-" + std::to_string(clients), 10'000'000, clients);
-      const double cpu_before = server.ServerCpu();
-      const auto begin = Clock::now();
-      auto told = AskTellLoop(server.url(), study, clients, begin + std::chrono::duration_cast<Clock::duration>(
-                                                                           std::chrono::duration<double>(seconds)));
-      const double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
-      long total = 0;
-      for (long n : told) total += n;
-      auto counts = server.store().CountTrials(study);
-      const int completed = counts.ok() ? (*counts)[static_cast<int>(TrialState::kCompleted)] : -1;
-      const double cpu = server.ServerCpu() - cpu_before;
-      std::printf("  autotune  clients=%d  %ld pairs in %.2f s: %.0f pairs/s  (server thread %.0f us CPU a pair; store: %d completed%s)\n",
-                  clients, total, elapsed, total / elapsed, 1e6 * cpu / std::max<long>(total, 1), completed,
-                  completed == total ? ", as told" : ", MISMATCH");
-      ours.emplace_back(clients, total / elapsed);
-    }
-
-    std::printf("GET /api/v1/studies/{id}/trials?limit=100 at random cursors, %d-trial study\n", page_trials);
-    const std::int64_t big = Submit(server.url(), "pages", page_trials, 8);
-    AskTellLoop(server.url(), big, 8, Clock::now() + std::chrono::hours(1));  // until the budget is asked
-    for (int clients : {1, 8}) {
-      std::vector<std::vector<double>> latencies(clients);
-      std::vector<std::thread> threads;
-      const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-      for (int i = 0; i < clients; ++i) {
-        threads.emplace_back([&, i] {
-          web::HttpClient c(server.url(), {});
-          std::mt19937 rng(i);
-          std::uniform_int_distribution<int> cursor(0, page_trials - 100);
-          while (Clock::now() < end) {
-            const auto t0 = Clock::now();
-            auto r = c.Get("/api/v1/studies/" + std::to_string(big) + "/trials?limit=100&cursor=" + std::to_string(cursor(rng)));
-            if (!r.ok() || r->status != 200) InProcessServer::Die(Status::Internal("page failed"));
-            latencies[i].push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-          }
-        });
+  InProcessServer server((dir / "bench.db").string());
+  std::printf("ask+tell pairs/s over HTTP keep-alive, SQLite store (WAL, synchronous=NORMAL), against Optuna's\n"
+              "ask/tell on SQLite (RandomSampler, one process a client) measured right after, %d round(s) of %.0f s\n",
+              rounds, seconds);
+  for (int clients : client_counts) {
+    const std::int64_t study = Submit(server.url(), "pairs-" + std::to_string(clients), 10'000'000, clients);
+    double ours = 0;
+    long told = 0;
+    std::map<std::string, double> theirs;
+    std::map<std::string, std::vector<double>> ratios;
+    for (int r = 0; r < rounds; ++r) {
+      const double mine = OurRound(server, study, clients, seconds, &told);
+      ours += mine / rounds;
+      if (!optuna) continue;
+      for (const std::string journal : {"default", "wal"}) {
+        json o = Optuna(python, script, clients, seconds, (dir / ("optuna-" + journal + ".db")).string(), journal);
+        if (!o.contains("pairs_per_s")) {
+          std::printf("  optuna    did not run (needs %s with python3-optuna)\n", python.c_str());
+          continue;
+        }
+        const double rate = o["pairs_per_s"];
+        theirs[journal] += rate / rounds;
+        ratios[journal].push_back(rate > 0 ? mine / rate : 0);
+        std::printf("  optuna    clients=%d  %6.1f pairs/s  journal %-7s  round ratio %.0fx\n", clients, rate,
+                    journal.c_str(), rate > 0 ? mine / rate : 0.0);
+        std::fflush(stdout);
       }
-      for (auto& t : threads) t.join();
-      std::vector<double> all;
-      for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-      std::printf("  clients=%d  %.0f requests/s  p50 %.2f ms  p99 %.2f ms  (%zu requests)\n", clients, all.size() / seconds,
-                  1e3 * Percentile(all, 0.5), 1e3 * Percentile(all, 0.99), all.size());
     }
+    auto counts = server.store().CountTrials(study);
+    const int completed = counts.ok() ? (*counts)[static_cast<int>(TrialState::kCompleted)] : -1;
+    std::printf("clients=%d: autotune %.0f pairs/s (%ld told, %s)", clients, ours, told,
+                completed == told ? "all completed in the store" : "STORE MISMATCH");
+    for (const auto& [journal, rate] : theirs) {
+      auto& r = ratios[journal];
+      std::sort(r.begin(), r.end());
+      std::printf("; optuna (%s) %.1f pairs/s: %.0fx (rounds %.0fx-%.0fx)", journal.c_str(), rate, ours / rate, r.front(),
+                  r.back());
+    }
+    std::printf("\n");
   }
 
-  if (Flag(argc, argv, "--no-optuna")) return 0;
-  std::printf("Optuna %s ask+tell on SQLite (RandomSampler, processes), %.0f s each\n", "(python3-optuna)", seconds);
-  for (const auto& [clients, rate] : ours) {
-    for (const std::string journal : {"default", "wal"}) {
-      json o = Optuna(python, script, clients, seconds, (dir / ("optuna-" + journal + ".db")).string(), journal);
-      if (!o.contains("pairs_per_s")) {
-        std::printf("  optuna    clients=%d  journal=%s: did not run (needs %s with python3-optuna)\n", clients,
-                    journal.c_str(), python.c_str());
-        continue;
-      }
-      const double theirs = o["pairs_per_s"];
-      std::printf("  optuna    clients=%d  journal=%-7s %.1f pairs/s   autotune/optuna = %.0fx\n", clients,
-                  journal.c_str(), theirs, theirs > 0 ? rate / theirs : 0.0);
-    }
-  }
+  std::printf("GET /api/v1/studies/{id}/trials?limit=100 at random cursors, %d-trial study, %.0f s\n", page_trials, seconds);
+  const std::int64_t big = Submit(server.url(), "pages", page_trials, 8);
+  AskTellLoop(server.url(), big, 8, Clock::now() + std::chrono::hours(1));  // until the budget is asked
+  for (int clients : {1, 8}) PageBench(server, big, page_trials, clients, seconds);
   fs::remove_all(dir);
   return 0;
 }

@@ -277,6 +277,18 @@ TEST_F(AskTellTest, AnExhaustedGridEndsTheStudyOnceItsTrialsAreTold) {
   EXPECT_EQ(done_state_, StudyState::kCompleted);
 }
 
+TEST_F(AskTellTest, AnAskTellStudyWithASchedulerIsRefusedBeforeAnythingIsWritten) {
+  // A scheduler schedules segments of trial programs; asked trials have none to schedule.
+  service_ = std::make_unique<StudyService>(io_, *store_, exec_, Options());
+  auto spec = ParseStudySpec(R"({"name": "at", "space": {"x": {"type": "float", "low": 0, "high": 1}},
+      "scheduler": {"algorithm": "asha"}})", "/");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto opened = service_->Open(*spec);
+  EXPECT_EQ(opened.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(opened.status().field(), "scheduler.algorithm");
+  EXPECT_TRUE(store_->ListStudies()->empty());
+}
+
 TEST_F(AskTellTest, StudiesWithTrialProgramsAreNotAskedAndAskTellStudiesAreNotRun) {
   service_ = std::make_unique<StudyService>(io_, *store_, exec_, Options());
   auto run_spec = ParseStudySpec(R"({"name": "runs", "space": {"x": {"type": "float", "low": 0, "high": 1}},
