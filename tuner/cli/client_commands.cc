@@ -38,10 +38,15 @@ StatusOr<json> PostJson(web::HttpClient& client, const std::string& target, cons
   return j;
 }
 
-StatusOr<std::int64_t> StudyId(web::HttpClient& client, const std::string& name) {
-  if (name.empty()) return Status::InvalidArgument("--study NAME is required");
-  AT_ASSIGN_OR_RETURN(json study, FindStudyJson(client, name));
-  return study.at("id").get<std::int64_t>();
+// POSTs to /api/v1/studies/<id of --study>/<action> and returns the answer's
+// JSON and the study's id.
+StatusOr<std::pair<json, std::int64_t>> PostToStudy(const ClientArgs& args, const std::string& action) {
+  if (args.study.empty()) return Status::InvalidArgument("--study NAME is required");
+  AT_ASSIGN_OR_RETURN(auto client, Connect(args));
+  AT_ASSIGN_OR_RETURN(json study, FindStudyJson(*client, args.study));
+  const std::int64_t id = study.at("id").get<std::int64_t>();
+  AT_ASSIGN_OR_RETURN(json reply, PostJson(*client, "/api/v1/studies/" + std::to_string(id) + "/" + action, ""));
+  return std::make_pair(std::move(reply), id);
 }
 
 }  // namespace
@@ -78,31 +83,24 @@ int SubmitCommand(const ClientArgs& args) {
 }
 
 int StopCommand(const ClientArgs& args) {
-  auto client = Connect(args);
-  if (!client.ok()) return Fail(client.status());
-  auto id = StudyId(**client, args.study);
-  if (!id.ok()) return Fail(id.status());
-  auto reply = PostJson(**client, "/api/v1/studies/" + std::to_string(*id) + "/stop", "");
+  auto reply = PostToStudy(args, "stop");
   if (!reply.ok()) return Fail(reply.status());
-  if (args.json) std::cout << reply->dump(2) << "\n";
-  else std::cout << "stopping study '" << args.study << "' (id " << *id << ")\n";
+  if (args.json) std::cout << reply->first.dump(2) << "\n";
+  else std::cout << "stopping study '" << args.study << "' (id " << reply->second << ")\n";
   return kExitOk;
 }
 
 int AskCommand(const ClientArgs& args) {
-  auto client = Connect(args);
-  if (!client.ok()) return Fail(client.status());
-  auto id = StudyId(**client, args.study);
-  if (!id.ok()) return Fail(id.status());
-  auto reply = PostJson(**client, "/api/v1/studies/" + std::to_string(*id) + "/ask", "");
+  auto reply = PostToStudy(args, "ask");
   if (!reply.ok()) return Fail(reply.status());
+  const json& trial = reply->first;
   if (args.json) {
-    std::cout << reply->dump(2) << "\n";
+    std::cout << trial.dump(2) << "\n";
     return kExitOk;
   }
-  auto params = web::ParamsFromJsonValue(reply->at("params"));
+  auto params = web::ParamsFromJsonValue(trial.at("params"));
   if (!params.ok()) return Fail(params.status());
-  std::cout << "trial " << reply->at("trial_id").get<std::int64_t>() << ": " << ToString(*params) << "\n";
+  std::cout << "trial " << trial.at("trial_id").get<std::int64_t>() << ": " << ToString(*params) << "\n";
   return kExitOk;
 }
 

@@ -63,17 +63,7 @@ class ServerSource : public QuerySource {
   explicit ServerSource(std::unique_ptr<web::HttpClient> client) : client_(std::move(client)) {}
 
   StatusOr<std::vector<web::StudyView>> Studies() override {
-    std::vector<web::StudyView> out;
-    std::string cursor;
-    do {
-      AT_ASSIGN_OR_RETURN(json page, JsonOf(client_->Get("/api/v1/studies?limit=1000" + cursor)));
-      for (const json& s : page.at("studies")) {
-        AT_ASSIGN_OR_RETURN(auto view, web::StudyViewFromJson(s));
-        out.push_back(std::move(view));
-      }
-      cursor = page["next_cursor"].is_string() ? "&cursor=" + page["next_cursor"].get<std::string>() : "";
-    } while (!cursor.empty());
-    return out;
+    return AllPages<web::StudyView>("/api/v1/studies?limit=1000", "studies", web::StudyViewFromJson);
   }
   StatusOr<web::StudyView> Study(const std::string& name) override {
     AT_ASSIGN_OR_RETURN(json j, FindStudyJson(*client_, name));
@@ -84,19 +74,9 @@ class ServerSource : public QuerySource {
     return web::StudyViewFromJson(j);
   }
   StatusOr<std::vector<TrialRecord>> Trials(const web::StudyView& study, std::optional<TrialState> state) override {
-    std::vector<TrialRecord> out;
-    const std::string base = "/api/v1/studies/" + std::to_string(study.study.id) + "/trials?limit=1000" +
-                             (state ? std::string("&state=") + ToString(*state) : "");
-    std::string cursor;
-    do {
-      AT_ASSIGN_OR_RETURN(json page, JsonOf(client_->Get(base + cursor)));
-      for (const json& t : page.at("trials")) {
-        AT_ASSIGN_OR_RETURN(auto trial, web::TrialFromJson(t));
-        out.push_back(std::move(trial));
-      }
-      cursor = page["next_cursor"].is_string() ? "&cursor=" + page["next_cursor"].get<std::string>() : "";
-    } while (!cursor.empty());
-    return out;
+    return AllPages<TrialRecord>("/api/v1/studies/" + std::to_string(study.study.id) + "/trials?limit=1000" +
+                                     (state ? std::string("&state=") + ToString(*state) : ""),
+                                 "trials", web::TrialFromJson);
   }
   StatusOr<TrialRecord> Trial(std::int64_t id) override {
     AT_ASSIGN_OR_RETURN(json j, JsonOf(client_->Get("/api/v1/trials/" + std::to_string(id))));
@@ -114,6 +94,23 @@ class ServerSource : public QuerySource {
   }
 
  private:
+  // Every item of a paged list (target has its query already), decoded.
+  template <typename T>
+  StatusOr<std::vector<T>> AllPages(const std::string& target, const std::string& key,
+                                    StatusOr<T> (*decode)(const json&)) {
+    std::vector<T> out;
+    std::string cursor;
+    do {
+      AT_ASSIGN_OR_RETURN(json page, JsonOf(client_->Get(target + cursor)));
+      for (const json& item : page.at(key)) {
+        AT_ASSIGN_OR_RETURN(T decoded, decode(item));
+        out.push_back(std::move(decoded));
+      }
+      cursor = page["next_cursor"].is_string() ? "&cursor=" + page["next_cursor"].get<std::string>() : "";
+    } while (!cursor.empty());
+    return out;
+  }
+
   std::unique_ptr<web::HttpClient> client_;
   std::int64_t segments_of_ = 0;  // the trial detail answer carries its segments
   std::vector<SegmentRecord> segments_;
