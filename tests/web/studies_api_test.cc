@@ -39,6 +39,16 @@ TEST_F(StudiesApiTest, BadSpecsAre400WithTheFieldAndWriteNothing) {
   EXPECT_TRUE(store_->ListStudies()->empty());
 }
 
+TEST_F(StudiesApiTest, DeeplyNestedJsonIsRefusedWithoutHarm) {
+  // The JSON parser and destructor must not recurse once per level.
+  const int depth = 400000;
+  EXPECT_EQ(ErrorField(Post("/api/v1/studies", std::string(depth, '[')), 400), "spec");
+  EXPECT_EQ(ErrorField(Post("/api/v1/studies", R"({"name": )" + std::string(depth, '[') + std::string(depth, ']') + "}"),
+                       400),
+            "name");
+  EXPECT_EQ(Get("/healthz").code(), 200);
+}
+
 TEST_F(StudiesApiTest, ADifferentSpecUnderATakenNameIs409) {
   Submit(AskTellSpec("a", 5));
   Reply r = Post("/api/v1/studies", AskTellSpec("a", 6));
