@@ -105,7 +105,8 @@ class InProcessServer {
     boost::asio::post(io_, [&cpu] {
       rusage u{};
       ::getrusage(RUSAGE_THREAD, &u);
-      cpu.set_value(u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec * 1e-6);
+      cpu.set_value(u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6 + u.ru_stime.tv_sec +
+                    u.ru_stime.tv_usec * 1e-6);
     });
     return cpu.get_future().get();
   }
@@ -128,7 +129,8 @@ class InProcessServer {
   std::thread thread_;
 };
 
-json Call(web::HttpClient& c, const std::string& method, const std::string& target, const std::string& body = "") {
+json Call(web::HttpClient& c, const std::string& method, const std::string& target,
+          const std::string& body = "") {
   auto r = method == "GET" ? c.Get(target) : c.Post(target, body);
   if (!r.ok()) InProcessServer::Die(r.status());
   if (r->status / 100 != 2) return json{{"status", r->status}, {"body", r->body}};
@@ -138,8 +140,9 @@ json Call(web::HttpClient& c, const std::string& method, const std::string& targ
 std::int64_t Submit(const web::ServerUrl& url, const std::string& name, int max_trials, int parallel) {
   web::HttpClient c(url, {});
   json spec = {{"name", name},
-               {"space", {{"x", {{"type", "float"}, {"low", -5}, {"high", 10}}},
-                          {"y", {{"type", "float"}, {"low", 0}, {"high", 15}}}}},
+               {"space",
+                {{"x", {{"type", "float"}, {"low", -5}, {"high", 10}}},
+                 {"y", {{"type", "float"}, {"low", 0}, {"high", 15}}}}},
                {"searcher", {{"algorithm", "random"}}},
                {"budget", {{"max_trials", max_trials}, {"max_parallel", parallel}}}};
   json r = Call(c, "POST", "/api/v1/studies", spec.dump());
@@ -149,7 +152,8 @@ std::int64_t Submit(const web::ServerUrl& url, const std::string& name, int max_
 
 // Each client asks and tells until `end` (or the budget is spent); returns
 // the pairs told per client.
-std::vector<long> AskTellLoop(const web::ServerUrl& url, std::int64_t study, int clients, Clock::time_point end) {
+std::vector<long> AskTellLoop(const web::ServerUrl& url, std::int64_t study, int clients,
+                              Clock::time_point end) {
   std::vector<long> told(clients, 0);
   std::vector<std::thread> threads;
   for (int i = 0; i < clients; ++i) {
@@ -163,8 +167,9 @@ std::vector<long> AskTellLoop(const web::ServerUrl& url, std::int64_t study, int
           break;                             // 409: the budget is asked
         }
         const double x = t["params"]["x"], y = t["params"]["y"];
-        json told_reply = Call(c, "POST", "/api/v1/trials/" + std::to_string(t["trial_id"].get<std::int64_t>()) + "/tell",
-                               json{{"value", (x - 1) * (x - 1) + (y - 2) * (y - 2)}}.dump());
+        json told_reply =
+            Call(c, "POST", "/api/v1/trials/" + std::to_string(t["trial_id"].get<std::int64_t>()) + "/tell",
+                 json{{"value", (x - 1) * (x - 1) + (y - 2) * (y - 2)}}.dump());
         if (told_reply.value("state", "") != "completed")
           InProcessServer::Die(Status::Internal("tell failed: " + told_reply.dump()));
         ++told[i];
@@ -210,8 +215,8 @@ double OurRound(InProcessServer& server, std::int64_t study, int clients, double
   for (long n : told) total += n;
   *told_total += total;
   const double cpu = server.ServerCpu() - cpu_before;
-  std::printf("  autotune  clients=%d  %6.0f pairs/s  (server thread %.0f us CPU a pair)\n", clients, total / elapsed,
-              1e6 * cpu / std::max<long>(total, 1));
+  std::printf("  autotune  clients=%d  %6.0f pairs/s  (server thread %.0f us CPU a pair)\n", clients,
+              total / elapsed, 1e6 * cpu / std::max<long>(total, 1));
   std::fflush(stdout);
   return total / elapsed;
 }
@@ -228,7 +233,8 @@ void PageBench(InProcessServer& server, std::int64_t study, int page_trials, int
       std::uniform_int_distribution<int> cursor(0, page_trials - 100);
       while (Clock::now() < end) {
         const auto t0 = Clock::now();
-        auto r = c.Get("/api/v1/studies/" + std::to_string(study) + "/trials?limit=100&cursor=" + std::to_string(cursor(rng)));
+        auto r = c.Get("/api/v1/studies/" + std::to_string(study) +
+                       "/trials?limit=100&cursor=" + std::to_string(cursor(rng)));
         if (!r.ok() || r->status != 200) InProcessServer::Die(Status::Internal("page failed"));
         latencies[i].push_back(std::chrono::duration<double>(Clock::now() - t0).count());
       }
@@ -237,8 +243,8 @@ void PageBench(InProcessServer& server, std::int64_t study, int page_trials, int
   for (auto& t : threads) t.join();
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::printf("  clients=%d  %.0f requests/s  p50 %.2f ms  p99 %.2f ms  (%zu requests)\n", clients, all.size() / seconds,
-              1e3 * Percentile(all, 0.5), 1e3 * Percentile(all, 0.99), all.size());
+  std::printf("  clients=%d  %.0f requests/s  p50 %.2f ms  p99 %.2f ms  (%zu requests)\n", clients,
+              all.size() / seconds, 1e3 * Percentile(all, 0.5), 1e3 * Percentile(all, 0.99), all.size());
 }
 
 }  // namespace
@@ -252,15 +258,19 @@ int main(int argc, char** argv) {
   std::vector<int> client_counts;
   std::stringstream list(Arg(argc, argv, "--clients", "1,8"));
   for (std::string c; std::getline(list, c, ',');) client_counts.push_back(std::atoi(c.c_str()));
-  const fs::path dir = Arg(argc, argv, "--dir", (fs::temp_directory_path() / ("ask-tell-bench-" + std::to_string(::getpid()))).string());
+  const fs::path dir =
+      Arg(argc, argv, "--dir",
+          (fs::temp_directory_path() / ("ask-tell-bench-" + std::to_string(::getpid()))).string());
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string script = (fs::path(__FILE__).parent_path() / "optuna_ask_tell.py").string();
 
   InProcessServer server((dir / "bench.db").string());
-  std::printf("ask+tell pairs/s over HTTP keep-alive, SQLite store (WAL, synchronous=NORMAL), against Optuna's\n"
-              "ask/tell on SQLite (RandomSampler, one process a client) measured right after, %d round(s) of %.0f s\n",
-              rounds, seconds);
+  std::printf(
+      "ask+tell pairs/s over HTTP keep-alive, SQLite store (WAL, synchronous=NORMAL), against Optuna's\n"
+      "ask/tell on SQLite (RandomSampler, one process a client) measured right after, %d round(s) of %.0f "
+      "s\n",
+      rounds, seconds);
   for (int clients : client_counts) {
     const std::int64_t study = Submit(server.url(), "pairs-" + std::to_string(clients), 10'000'000, clients);
     double ours = 0;
@@ -272,7 +282,8 @@ int main(int argc, char** argv) {
       ours += mine / rounds;
       if (!optuna) continue;
       for (const std::string journal : {"default", "wal"}) {
-        json o = Optuna(python, script, clients, seconds, (dir / ("optuna-" + journal + ".db")).string(), journal);
+        json o =
+            Optuna(python, script, clients, seconds, (dir / ("optuna-" + journal + ".db")).string(), journal);
         if (!o.contains("pairs_per_s")) {
           std::printf("  optuna    did not run (needs %s with python3-optuna)\n", python.c_str());
           continue;
@@ -292,13 +303,14 @@ int main(int argc, char** argv) {
     for (const auto& [journal, rate] : theirs) {
       auto& r = ratios[journal];
       std::sort(r.begin(), r.end());
-      std::printf("; optuna (%s) %.1f pairs/s: %.0fx (rounds %.0fx-%.0fx)", journal.c_str(), rate, ours / rate, r.front(),
-                  r.back());
+      std::printf("; optuna (%s) %.1f pairs/s: %.0fx (rounds %.0fx-%.0fx)", journal.c_str(), rate,
+                  ours / rate, r.front(), r.back());
     }
     std::printf("\n");
   }
 
-  std::printf("GET /api/v1/studies/{id}/trials?limit=100 at random cursors, %d-trial study, %.0f s\n", page_trials, seconds);
+  std::printf("GET /api/v1/studies/{id}/trials?limit=100 at random cursors, %d-trial study, %.0f s\n",
+              page_trials, seconds);
   const std::int64_t big = Submit(server.url(), "pages", page_trials, 8);
   AskTellLoop(server.url(), big, 8, Clock::now() + std::chrono::hours(1));  // until the budget is asked
   for (int clients : {1, 8}) PageBench(server, big, page_trials, clients, seconds);

@@ -36,7 +36,8 @@ bool BearerMatches(const Request& request, const std::string& token) {
   constexpr std::string_view kScheme = "Bearer ";
   if (value.size() < kScheme.size()) return false;
   for (std::size_t i = 0; i < kScheme.size(); ++i)  // the scheme is case-insensitive
-    if (std::tolower(static_cast<unsigned char>(value[i])) != std::tolower(static_cast<unsigned char>(kScheme[i])))
+    if (std::tolower(static_cast<unsigned char>(value[i])) !=
+        std::tolower(static_cast<unsigned char>(kScheme[i])))
       return false;
   const std::string_view given = value.substr(kScheme.size());
   // Constant time in the token's content: every byte is compared.
@@ -72,7 +73,8 @@ Reply Api::Handle(const Request& request) {
     }
     return router_.Dispatch(request, *url);
   } catch (const std::exception& e) {
-    return ErrorReply(http::status::internal_server_error, "internal", std::string("unexpected error: ") + e.what());
+    return ErrorReply(http::status::internal_server_error, "internal",
+                      std::string("unexpected error: ") + e.what());
   } catch (...) {
     return ErrorReply(http::status::internal_server_error, "internal", "unexpected error");
   }

@@ -31,7 +31,8 @@ Status Unreachable(const ServerUrl& s, const std::string& what, const beast::err
 }
 
 // Resolves and connects `stream` within the stream's expiry, running io.
-Status ConnectStream(net::io_context& io, beast::tcp_stream& stream, const ServerUrl& server, double timeout_s) {
+Status ConnectStream(net::io_context& io, beast::tcp_stream& stream, const ServerUrl& server,
+                     double timeout_s) {
   beast::error_code ec;
   tcp::resolver resolver(io);
   auto endpoints = resolver.resolve(server.host, server.port, ec);
@@ -51,8 +52,8 @@ StatusOr<ServerUrl> ParseServerUrl(const std::string& url) {
   auto u = boost::urls::parse_uri(url);
   if (!u) return Status::InvalidArgument("'" + url + "' is not a URL (http://HOST:PORT)", "server");
   if (u->scheme() != "http")
-    return Status::InvalidArgument("only http:// servers are supported, not '" + std::string(u->scheme()) + "'",
-                                   "server");
+    return Status::InvalidArgument(
+        "only http:// servers are supported, not '" + std::string(u->scheme()) + "'", "server");
   if (!u->has_authority() || u->host().empty())
     return Status::InvalidArgument("'" + url + "' names no host", "server");
   if (!u->path().empty() && u->path() != "/")
@@ -64,7 +65,8 @@ StatusOr<ServerUrl> ParseServerUrl(const std::string& url) {
   return s;
 }
 
-HttpClient::HttpClient(ServerUrl server, ClientOptions options) : server_(std::move(server)), options_(std::move(options)) {}
+HttpClient::HttpClient(ServerUrl server, ClientOptions options)
+    : server_(std::move(server)), options_(std::move(options)) {}
 
 HttpClient::~HttpClient() = default;
 
@@ -85,7 +87,8 @@ void HttpClient::RunOnce() {
   io_.run();
 }
 
-StatusOr<HttpResult> HttpClient::Request(http::verb method, const std::string& target, const std::string& body,
+StatusOr<HttpResult> HttpClient::Request(http::verb method, const std::string& target,
+                                         const std::string& body,
                                          const std::vector<std::pair<std::string, std::string>>& headers) {
   http::request<http::string_body> req(method, target, 11);
   req.set(http::field::host, server_.host + ":" + server_.port);
@@ -126,14 +129,16 @@ StatusOr<HttpResult> HttpClient::Exchange(const http::request<http::string_body>
     stream_.reset();
     // Cancelled: "the connection was gone before an answer began"; the
     // caller may send again.
-    if (closed_by_server && !parser.got_some()) return Status::Cancelled(Unreachable(server_, "talk to", ec).message());
+    if (closed_by_server && !parser.got_some())
+      return Status::Cancelled(Unreachable(server_, "talk to", ec).message());
     return Unreachable(server_, "talk to", ec);
   }
   auto res = parser.release();
   HttpResult out;
   out.status = static_cast<int>(res.result_int());
   out.body = std::move(res.body());
-  for (const auto& field : res) out.headers[Lower(std::string(field.name_string()))] = std::string(field.value());
+  for (const auto& field : res)
+    out.headers[Lower(std::string(field.name_string()))] = std::string(field.value());
   if (!res.keep_alive()) stream_.reset();
   return out;
 }
@@ -159,7 +164,8 @@ Status EventStreamReader::Open(const std::string& target, const std::string& las
   io_.restart();
   io_.run();
   if (!ec) {
-    http::async_read_header(*stream_, buffer, parser, [&](const beast::error_code& e, std::size_t) { ec = e; });
+    http::async_read_header(*stream_, buffer, parser,
+                            [&](const beast::error_code& e, std::size_t) { ec = e; });
     io_.restart();
     io_.run();
   }
@@ -191,8 +197,10 @@ std::optional<SseEvent> EventStreamReader::TakeEvent() {
       if (nl == std::string::npos) nl = block.size();
       const std::string line = block.substr(start, nl - start);
       start = nl + 1;
-      if (line.rfind("id: ", 0) == 0) e.id = line.substr(4), any = true;
-      else if (line.rfind("data: ", 0) == 0) e.data += (e.data.empty() ? "" : "\n") + line.substr(6), any = true;
+      if (line.rfind("id: ", 0) == 0)
+        e.id = line.substr(4), any = true;
+      else if (line.rfind("data: ", 0) == 0)
+        e.data += (e.data.empty() ? "" : "\n") + line.substr(6), any = true;
     }
     if (any) return e;  // blocks of comments only (": ping") are skipped
   }

@@ -48,7 +48,9 @@ class HttpClient {
   StatusOr<HttpResult> Request(boost::beast::http::verb method, const std::string& target,
                                const std::string& body = "",
                                const std::vector<std::pair<std::string, std::string>>& headers = {});
-  StatusOr<HttpResult> Get(const std::string& target) { return Request(boost::beast::http::verb::get, target); }
+  StatusOr<HttpResult> Get(const std::string& target) {
+    return Request(boost::beast::http::verb::get, target);
+  }
   StatusOr<HttpResult> Post(const std::string& target, const std::string& body) {
     return Request(boost::beast::http::verb::post, target, body);
   }

@@ -6,9 +6,12 @@ namespace autotune::web {
 
 Reply ErrorReply(http::status status, const std::string& code, const std::string& message,
                  const std::string& field) {
-  nlohmann::json error = {{"code", code}, {"message", message}, {"field", field.empty() ? nlohmann::json(nullptr) : nlohmann::json(field)}};
-  Reply r = JsonReply(nlohmann::json{{"error", error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                      status);
+  nlohmann::json error = {{"code", code},
+                          {"message", message},
+                          {"field", field.empty() ? nlohmann::json(nullptr) : nlohmann::json(field)}};
+  Reply r = JsonReply(
+      nlohmann::json{{"error", error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      status);
   return r;
 }
 
@@ -32,7 +35,8 @@ Reply ErrorReply(const Status& s) {
     case C::kInternal:
       break;
   }
-  return ErrorReply(http::status::internal_server_error, "internal", s.ok() ? "no error" : s.message(), s.field());
+  return ErrorReply(http::status::internal_server_error, "internal", s.ok() ? "no error" : s.message(),
+                    s.field());
 }
 
 Reply JsonReply(std::string body, http::status status) {

@@ -20,7 +20,13 @@ bool IsLoopbackHost(const std::string& host) {
 }
 
 Server::Server(net::io_context& io, ServerOptions options, Api& api, EventHub& hub, ServerMetrics& metrics)
-    : io_(io), options_(std::move(options)), api_(api), hub_(hub), metrics_(metrics), acceptor_(io), retry_(io) {}
+    : io_(io),
+      options_(std::move(options)),
+      api_(api),
+      hub_(hub),
+      metrics_(metrics),
+      acceptor_(io),
+      retry_(io) {}
 
 Server::~Server() {
   *alive_ = false;
@@ -39,8 +45,8 @@ Status Server::Start() {
   if (ec) {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
-    return Status::Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
-                               ec.message());
+    return Status::Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                               ": " + ec.message());
   }
   port_ = acceptor_.local_endpoint(ec).port();
   Accept();
@@ -48,26 +54,26 @@ Status Server::Start() {
 }
 
 void Server::Accept() {
-  acceptor_.async_accept([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec,
-                                                                       tcp::socket socket) {
-    auto a = alive.lock();
-    if (!a || !*a || stopped_) return;
-    if (!ec) {
-      const bool refuse = static_cast<int>(sessions_.size()) >= options_.max_connections;
-      auto session = std::make_shared<HttpSession>(std::move(socket), *this, alive_, options_, api_, hub_, metrics_,
-                                                   refuse);
-      sessions_[session.get()] = session;
-      session->Run();
-    }
-    if (!ec || ec == net::error::connection_aborted) return Accept();
-    // Out of file descriptors, say: the server keeps going, after a pause
-    // rather than in a busy loop.
-    retry_.expires_after(std::chrono::milliseconds(100));
-    retry_.async_wait([this, token = std::weak_ptr<bool>(alive_)](const boost::system::error_code& e) {
-      auto still = token.lock();
-      if (!e && still && *still && !stopped_) Accept();
-    });
-  });
+  acceptor_.async_accept(
+      [this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec, tcp::socket socket) {
+        auto a = alive.lock();
+        if (!a || !*a || stopped_) return;
+        if (!ec) {
+          const bool refuse = static_cast<int>(sessions_.size()) >= options_.max_connections;
+          auto session = std::make_shared<HttpSession>(std::move(socket), *this, alive_, options_, api_, hub_,
+                                                       metrics_, refuse);
+          sessions_[session.get()] = session;
+          session->Run();
+        }
+        if (!ec || ec == net::error::connection_aborted) return Accept();
+        // Out of file descriptors, say: the server keeps going, after a pause
+        // rather than in a busy loop.
+        retry_.expires_after(std::chrono::milliseconds(100));
+        retry_.async_wait([this, token = std::weak_ptr<bool>(alive_)](const boost::system::error_code& e) {
+          auto still = token.lock();
+          if (!e && still && *still && !stopped_) Accept();
+        });
+      });
 }
 
 void Server::Stop() {

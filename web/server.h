@@ -72,7 +72,7 @@ class Server {
   boost::asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;
-  boost::asio::steady_timer retry_;  // after a failed accept
+  boost::asio::steady_timer retry_;                              // after a failed accept
   std::map<HttpSession*, std::weak_ptr<HttpSession>> sessions_;  // for Stop and the connection cap
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

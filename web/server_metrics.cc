@@ -16,10 +16,14 @@ std::string Number(double v) {
 std::string PrometheusLabel(const std::string& value) {
   std::string out;
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -53,10 +57,11 @@ std::string ServerMetrics::Prometheus() const {
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
       cumulative += h.buckets[i];
-      out += "autotune_http_request_duration_seconds_bucket{" + label + ",le=\"" + Number(kBuckets[i]) + "\"} " +
-             std::to_string(cumulative) + "\n";
+      out += "autotune_http_request_duration_seconds_bucket{" + label + ",le=\"" + Number(kBuckets[i]) +
+             "\"} " + std::to_string(cumulative) + "\n";
     }
-    out += "autotune_http_request_duration_seconds_bucket{" + label + ",le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+    out += "autotune_http_request_duration_seconds_bucket{" + label + ",le=\"+Inf\"} " +
+           std::to_string(h.count) + "\n";
     out += "autotune_http_request_duration_seconds_sum{" + label + "} " + Number(h.sum) + "\n";
     out += "autotune_http_request_duration_seconds_count{" + label + "} " + std::to_string(h.count) + "\n";
   }

@@ -15,7 +15,7 @@ class ServerMetrics {
  public:
   // Upper bounds of the latency histogram's buckets, in seconds.
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                       0.05,   0.1,   0.25,   0.5,   1,    5};
+                                                      0.05,   0.1,   0.25,   0.5,   1,    5};
 
   // One request answered: its route pattern ("" when none matched: counted
   // as "unmatched"), HTTP status and seconds from the end of its read to the
@@ -38,7 +38,7 @@ class ServerMetrics {
     std::uint64_t count = 0;
     double sum = 0;
   };
-  std::map<std::string, Histogram> latency_;                  // by route
+  std::map<std::string, Histogram> latency_;                       // by route
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;  // by (route, status)
   int connections_ = 0, streams_ = 0;
   std::uint64_t refused_ = 0;

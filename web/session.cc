@@ -21,7 +21,8 @@ bool IsHttpParseError(const beast::error_code& ec) {
 }  // namespace
 
 HttpSession::HttpSession(tcp::socket socket, Server& server, std::weak_ptr<bool> server_alive,
-                         const ServerOptions& options, Api& api, EventHub& hub, ServerMetrics& metrics, bool refuse)
+                         const ServerOptions& options, Api& api, EventHub& hub, ServerMetrics& metrics,
+                         bool refuse)
     : stream_(std::move(socket)),
       server_(server),
       server_alive_(std::move(server_alive)),
@@ -67,12 +68,13 @@ void HttpSession::WaitForRequest() {
   if (buffer_.size() > 0) return ReadRequest();  // a pipelined request is here already
   // Idle: wait for the first bytes of the next request.
   stream_.expires_after(Seconds(options_.idle_timeout_s));
-  stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](const beast::error_code& ec, std::size_t n) {
-    if (self->closed_) return;
-    if (ec) return self->Close();  // the client went, or stayed idle too long
-    self->buffer_.commit(n);
-    self->ReadRequest();
-  });
+  stream_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](const beast::error_code& ec, std::size_t n) {
+                            if (self->closed_) return;
+                            if (ec) return self->Close();  // the client went, or stayed idle too long
+                            self->buffer_.commit(n);
+                            self->ReadRequest();
+                          });
 }
 
 void HttpSession::ReadRequest() {
@@ -80,9 +82,9 @@ void HttpSession::ReadRequest() {
   parser_->body_limit(options_.body_limit);
   parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
   stream_.expires_after(Seconds(options_.read_timeout_s));
-  http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
-    self->OnRead(ec);
-  });
+  http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](const beast::error_code& ec, std::size_t) { self->OnRead(ec); });
 }
 
 void HttpSession::OnRead(const beast::error_code& ec) {
@@ -117,15 +119,17 @@ void HttpSession::Respond(Reply reply, unsigned version, bool keep_alive) {
   response_->keep_alive(keep_alive);
   response_->prepare_payload();
   stream_.expires_after(Seconds(options_.write_timeout_s));
-  http::async_write(stream_, *response_, [self = shared_from_this(), keep_alive](const beast::error_code& ec, std::size_t) {
-    self->OnWritten(ec, keep_alive);
-  });
+  http::async_write(stream_, *response_,
+                    [self = shared_from_this(), keep_alive](const beast::error_code& ec, std::size_t) {
+                      self->OnWritten(ec, keep_alive);
+                    });
 }
 
 void HttpSession::OnWritten(const beast::error_code& ec, bool keep_alive) {
   response_.reset();
   if (status_ != 0) {
-    metrics_.Observe(route_, status_, std::chrono::duration<double>(std::chrono::steady_clock::now() - request_read_).count());
+    metrics_.Observe(route_, status_,
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - request_read_).count());
   }
   if (closed_) return;
   if (ec) return Close();
@@ -148,23 +152,25 @@ void HttpSession::Refuse(http::status status, const std::string& code, const std
   response_->keep_alive(false);
   response_->prepare_payload();
   stream_.expires_after(Seconds(options_.write_timeout_s));
-  http::async_write(stream_, *response_, [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
-    self->response_.reset();
-    if (self->closed_) return;
-    if (ec) return self->Close();
-    self->Linger();
-  });
+  http::async_write(stream_, *response_,
+                    [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
+                      self->response_.reset();
+                      if (self->closed_) return;
+                      if (ec) return self->Close();
+                      self->Linger();
+                    });
 }
 
 void HttpSession::Linger() {
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream_.expires_after(std::chrono::seconds(2));
-  stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
-    if (self->closed_) return;
-    if (ec) return self->Close();
-    self->Linger();
-  });
+  stream_.async_read_some(net::buffer(scratch_),
+                          [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
+                            if (self->closed_) return;
+                            if (ec) return self->Close();
+                            self->Linger();
+                          });
 }
 
 void HttpSession::StartStream(const EventStreamStart& start) {
@@ -175,19 +181,21 @@ void HttpSession::StartStream(const EventStreamStart& start) {
   stream_.expires_never();
   WatchClient();
   // No Content-Length: the body is the stream, ended by closing.
-  Push("HTTP/1.1 200 OK\r\nServer: autotune\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-       "Connection: close\r\nX-Accel-Buffering: no\r\n\r\n: events of study " +
-       std::to_string(start.study_id) + "\n\n");
+  Push(
+      "HTTP/1.1 200 OK\r\nServer: autotune\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+      "Connection: close\r\nX-Accel-Buffering: no\r\n\r\n: events of study " +
+      std::to_string(start.study_id) + "\n\n");
   hub_.Subscribe(start.study_id, start.after_id, std::static_pointer_cast<EventSink>(shared_from_this()));
 }
 
 void HttpSession::WatchClient() {
   // A stream's client sends nothing; a read that ends means it went away.
-  stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
-    if (self->closed_) return;
-    if (ec) return self->Close();
-    self->WatchClient();
-  });
+  stream_.async_read_some(net::buffer(scratch_),
+                          [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
+                            if (self->closed_) return;
+                            if (ec) return self->Close();
+                            self->WatchClient();
+                          });
 }
 
 void HttpSession::Push(std::string text) {
@@ -201,19 +209,20 @@ void HttpSession::WriteNext() {
   if (closed_ || queue_.empty()) return;
   writing_ = true;
   stream_.expires_after(Seconds(options_.write_timeout_s));  // the pending watch keeps its own (no) expiry
-  net::async_write(stream_, net::buffer(queue_.front()), [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
-    self->writing_ = false;
-    if (self->closed_) return;
-    if (ec) return self->Close();
-    self->backlog_ -= self->queue_.front().size();
-    self->queue_.pop_front();
-    if (self->queue_.empty()) {
-      // Written out: a stream the hub held back for its backlog can go on.
-      self->hub_.Notify(self->stream_study_);
-      return;
-    }
-    self->WriteNext();
-  });
+  net::async_write(stream_, net::buffer(queue_.front()),
+                   [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
+                     self->writing_ = false;
+                     if (self->closed_) return;
+                     if (ec) return self->Close();
+                     self->backlog_ -= self->queue_.front().size();
+                     self->queue_.pop_front();
+                     if (self->queue_.empty()) {
+                       // Written out: a stream the hub held back for its backlog can go on.
+                       self->hub_.Notify(self->stream_study_);
+                       return;
+                     }
+                     self->WriteNext();
+                   });
 }
 
 }  // namespace autotune::web

@@ -14,13 +14,17 @@ namespace fs = std::filesystem;
 constexpr std::uintmax_t kMaxFileBytes = 32u << 20;  // a dashboard bundle, not a data file
 
 std::string ContentType(const fs::path& p) {
-  static const std::map<std::string, std::string> kTypes = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"}, {".map", "application/json"},
-      {".svg", "image/svg+xml"}, {".png", "image/png"},
-      {".ico", "image/x-icon"}, {".txt", "text/plain; charset=utf-8"},
-      {".woff2", "font/woff2"}};
+  static const std::map<std::string, std::string> kTypes = {{".html", "text/html; charset=utf-8"},
+                                                            {".js", "text/javascript; charset=utf-8"},
+                                                            {".mjs", "text/javascript; charset=utf-8"},
+                                                            {".css", "text/css; charset=utf-8"},
+                                                            {".json", "application/json"},
+                                                            {".map", "application/json"},
+                                                            {".svg", "image/svg+xml"},
+                                                            {".png", "image/png"},
+                                                            {".ico", "image/x-icon"},
+                                                            {".txt", "text/plain; charset=utf-8"},
+                                                            {".woff2", "font/woff2"}};
   auto it = kTypes.find(p.extension().string());
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
@@ -52,7 +56,8 @@ Reply StaticFiles::Serve(const std::string& relative) const {
     std::size_t end = relative.find('/', start);
     if (end == std::string::npos) end = relative.size();
     const std::string seg = relative.substr(start, end - start);
-    if (seg.empty() || seg[0] == '.' || seg.find('\\') != std::string::npos || seg.find('\0') != std::string::npos)
+    if (seg.empty() || seg[0] == '.' || seg.find('\\') != std::string::npos ||
+        seg.find('\0') != std::string::npos)
       return NotFound(relative);
     rel /= seg;
     start = end + 1;
@@ -65,7 +70,8 @@ Reply StaticFiles::Serve(const std::string& relative) const {
   std::ifstream in(full, std::ios::binary);
   std::ostringstream body;
   body << in.rdbuf();
-  if (!in) return ErrorReply(http::status::internal_server_error, "internal", "cannot read '" + relative + "'");
+  if (!in)
+    return ErrorReply(http::status::internal_server_error, "internal", "cannot read '" + relative + "'");
   Reply r;
   r.content_type = ContentType(full);
   r.body = body.str();
@@ -77,7 +83,8 @@ std::string StaticFiles::Locate(const std::string& exe) {
   std::error_code ec;
   const fs::path dir = fs::canonical(exe, ec).parent_path();
   if (ec) return "";
-  for (const fs::path& candidate : {dir / ".." / ".." / "web" / "static", dir / ".." / "share" / "autotune" / "static"}) {
+  for (const fs::path& candidate :
+       {dir / ".." / ".." / "web" / "static", dir / ".." / "share" / "autotune" / "static"}) {
     if (fs::is_regular_file(candidate / "index.html", ec)) return fs::canonical(candidate, ec).string();
   }
   return "";

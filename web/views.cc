@@ -15,7 +15,8 @@ StatusOr<T> Decode(const char* what, Fn fn) {
   try {
     return fn();
   } catch (const json::exception& e) {
-    return Status::InvalidArgument(std::string("unexpected ") + what + " in the server's answer: " + e.what());
+    return Status::InvalidArgument(std::string("unexpected ") + what +
+                                   " in the server's answer: " + e.what());
   }
 }
 
@@ -106,7 +107,10 @@ json StudyDetailJson(const StudyView& v) {
 }
 
 json BestJson(const TrialRecord& t) {
-  return {{"trial_id", t.id}, {"value", OptionalJson(t.value)}, {"params", ParamsJson(t.params)}, {"step", t.step}};
+  return {{"trial_id", t.id},
+          {"value", OptionalJson(t.value)},
+          {"params", ParamsJson(t.params)},
+          {"step", t.step}};
 }
 
 json TrialJson(const TrialRecord& t) {
@@ -142,19 +146,21 @@ json SegmentJson(const SegmentRecord& s) {
 json MetricPointJson(const MetricPoint& p) { return {{"step", p.step}, {"metrics", p.values}}; }
 
 json EventJson(const EventRecord& e) {
-  return {{"id", e.id},
-          {"study_id", e.study_id},
-          {"trial_id", OptionalJson(e.trial_id)},
-          {"kind", e.kind},
-          {"detail", e.detail},
-          {"time", e.time}};
+  return {{"id", e.id},     {"study_id", e.study_id}, {"trial_id", OptionalJson(e.trial_id)},
+          {"kind", e.kind}, {"detail", e.detail},     {"time", e.time}};
 }
 
 json ProgressJson(const Progress& p) {
-  return {{"completed", p.completed}, {"running", p.running},   {"pending", p.pending},
-          {"failed", p.failed},       {"paused", p.paused},     {"pruned", p.pruned},
-          {"total", p.total},         {"best_value", OptionalJson(p.best_value)},
-          {"best_trial_id", OptionalJson(p.best_trial_id)},     {"elapsed_s", p.elapsed_s},
+  return {{"completed", p.completed},
+          {"running", p.running},
+          {"pending", p.pending},
+          {"failed", p.failed},
+          {"paused", p.paused},
+          {"pruned", p.pruned},
+          {"total", p.total},
+          {"best_value", OptionalJson(p.best_value)},
+          {"best_trial_id", OptionalJson(p.best_trial_id)},
+          {"elapsed_s", p.elapsed_s},
           {"eta_s", p.eta_s < 0 ? json(nullptr) : json(p.eta_s)}};
 }
 
@@ -182,7 +188,8 @@ StatusOr<StudyView> StudyViewFromJson(const json& j) {
       }
     }
     if (j.contains("metric")) v.objective.metric = j["metric"].get<std::string>();
-    if (j.contains("mode")) v.objective.mode = j["mode"].get<std::string>() == "max" ? Mode::kMax : Mode::kMin;
+    if (j.contains("mode"))
+      v.objective.mode = j["mode"].get<std::string>() == "max" ? Mode::kMax : Mode::kMin;
     if (j.contains("attributes")) v.attributes = j["attributes"].get<std::map<std::string, std::string>>();
     if (j.contains("best") && j["best"].is_object()) {
       const json& b = j["best"];
@@ -244,6 +251,8 @@ StatusOr<SegmentRecord> SegmentFromJson(const json& j) {
   });
 }
 
-std::string Dump(const json& j, int indent) { return j.dump(indent, ' ', false, json::error_handler_t::replace); }
+std::string Dump(const json& j, int indent) {
+  return j.dump(indent, ' ', false, json::error_handler_t::replace);
+}
 
 }  // namespace autotune::web

@@ -27,7 +27,8 @@ with open(os.environ["RUNS_LOG"], "a") as f:
 time.sleep(0.4)
 x = json.loads(os.environ["AUTOTUNE_PARAMS"])["x"]
 print("AUTOTUNE " + json.dumps({"step": 1, "value": (x - 0.3) ** 2}), flush=True)
-)", true);
+)",
+            true);
   nlohmann::json spec = nlohmann::json::parse(R"({
     "objective": {"metric": "value", "mode": "min"},
     "space": {"x": {"type": "float", "low": 0, "high": 1}},
@@ -55,8 +56,10 @@ inline void ExpectEachCompletedTrialRanOnce(const std::filesystem::path& dir,
   for (std::int64_t trial; log >> trial;) ++runs[trial];
   EXPECT_EQ(runs.size(), 12u);
   for (const auto& [trial, n] : runs) {
-    if (completed_before.count(trial)) EXPECT_EQ(n, 1) << "completed trial " << trial << " ran again";
-    else EXPECT_LE(n, 2) << "trial " << trial;
+    if (completed_before.count(trial))
+      EXPECT_EQ(n, 1) << "completed trial " << trial << " ran again";
+    else
+      EXPECT_LE(n, 2) << "trial " << trial;
   }
 }
 

@@ -15,19 +15,22 @@ class ServeTest : public TempDirTest {
  protected:
   // A trial program that sleeps `sleep_s` and reports (x - 0.3)^2.
   void WriteTrial(double sleep_s) {
-    WriteFile(dir_ / "trial.py", "#!/usr/bin/env python3\nimport json, os, time\ntime.sleep(" +
-                                     std::to_string(sleep_s) + R"()
+    WriteFile(dir_ / "trial.py",
+              "#!/usr/bin/env python3\nimport json, os, time\ntime.sleep(" + std::to_string(sleep_s) + R"()
 x = json.loads(os.environ["AUTOTUNE_PARAMS"])["x"]
 print("some output of trial " + os.environ["AUTOTUNE_TRIAL_ID"])
 print("AUTOTUNE " + json.dumps({"step": 1, "value": (x - 0.3) ** 2}), flush=True)
-)", true);
+)",
+              true);
   }
   void WriteSpec(const std::string& name, int max_trials, int parallel) {
-    WriteFile(dir_ / "spec.json", R"({"name": ")" + name + R"(", "objective": {"metric": "value", "mode": "min"},
+    WriteFile(dir_ / "spec.json", R"({"name": ")" + name +
+                                      R"(", "objective": {"metric": "value", "mode": "min"},
       "space": {"x": {"type": "float", "low": 0, "high": 1}, "opt": {"type": "categorical", "choices": ["a", "b"]}},
       "trial": {"command": ["./trial.py"], "timeout_s": 60},
-      "budget": {"max_trials": )" + std::to_string(max_trials) + R"(, "max_parallel": )" +
-                                     std::to_string(parallel) + R"(}, "seed": 5})");
+      "budget": {"max_trials": )" + std::to_string(max_trials) +
+                                      R"(, "max_parallel": )" + std::to_string(parallel) +
+                                      R"(}, "seed": 5})");
   }
   static web::HttpClient Client(const ServeProcess& s, const std::string& token = "") {
     web::ClientOptions o;
@@ -49,7 +52,8 @@ TEST_F(ServeTest, ASubmittedStudyRunsToItsEndAndTheCliPrintsTheSameFromServerAnd
   ASSERT_TRUE(events.Open("/api/v1/studies/" + std::to_string(id) + "/events").ok());
   std::vector<std::string> kinds;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (std::chrono::steady_clock::now() < deadline && (kinds.empty() || kinds.back() != "study.completed")) {
+  while (std::chrono::steady_clock::now() < deadline &&
+         (kinds.empty() || kinds.back() != "study.completed")) {
     auto e = events.Next(1);
     ASSERT_TRUE(e.ok()) << e.status().ToString();
     if (*e) kinds.push_back(json::parse((*e)->data)["kind"]);
@@ -63,8 +67,8 @@ TEST_F(ServeTest, ASubmittedStudyRunsToItsEndAndTheCliPrintsTheSameFromServerAnd
   const std::string server = " --server " + serve.url(), store = " --db s.db";
   for (const std::string command :
        {"ls", "ls --json", "show served", "show served --json", "trials served", "trials served --json",
-        "trials served --limit 3", "trials served --state completed --json", "best served", "best served --json",
-        "export served", "export served --format json", "trial 3", "trial 3 --json"}) {
+        "trials served --limit 3", "trials served --state completed --json", "best served",
+        "best served --json", "export served", "export served --format json", "trial 3", "trial 3 --json"}) {
     auto a = RunAutotune(dir_, command + server);
     auto b = RunAutotune(dir_, command + store);
     EXPECT_EQ(a.exit_code, 0) << command << ": " << a.err;
@@ -94,7 +98,9 @@ TEST_F(ServeTest, SigtermInterruptsRunningSegmentsAndTheNextStartResumesTheStudy
     id = json::parse(r->body)["id"];
     // Wait until segments run, then stop the server.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (GetJson(client, "/api/v1/studies/" + std::to_string(id)).value("counts", json::object()).value("running", 0) < 2 &&
+    while (GetJson(client, "/api/v1/studies/" + std::to_string(id))
+                   .value("counts", json::object())
+                   .value("running", 0) < 2 &&
            std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const int status = serve.Signal(SIGTERM);
@@ -162,7 +168,8 @@ TEST_F(ServeTest, AskAndTellFromTheCliAndThePythonWorker) {
   auto asked = RunAutotune(dir_, "ask at --json" + server);
   ASSERT_EQ(asked.exit_code, 0) << asked.err;
   const std::int64_t trial = json::parse(asked.out)["trial_id"];
-  auto report = RunAutotune(dir_, "tell " + std::to_string(trial) + " --step 2 --metric loss=0.5 --metric value=3" + server);
+  auto report = RunAutotune(
+      dir_, "tell " + std::to_string(trial) + " --step 2 --metric loss=0.5 --metric value=3" + server);
   EXPECT_EQ(report.exit_code, 0) << report.err;
   EXPECT_EQ(report.out, "trial " + std::to_string(trial) + ": running\n");
   auto told = RunAutotune(dir_, "tell " + std::to_string(trial) + " --value 0.25" + server);

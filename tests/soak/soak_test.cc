@@ -23,15 +23,19 @@ struct ClientCounts {
 TEST_F(SoakTest, EightClientsAskAndTellWhileAnotherStudyRunsPrograms) {
   const char* env = std::getenv("AUTOTUNE_SOAK_SECONDS");
   const double seconds = env ? std::atof(env) : 60;
-  WriteFile(dir_ / "trial.sh", "#!/bin/sh\nsleep 0.05\necho \"AUTOTUNE {\\\"step\\\": 1, \\\"value\\\": $AUTOTUNE_TRIAL_ID}\"\n",
+  WriteFile(dir_ / "trial.sh",
+            "#!/bin/sh\nsleep 0.05\necho \"AUTOTUNE {\\\"step\\\": 1, \\\"value\\\": $AUTOTUNE_TRIAL_ID}\"\n",
             true);
   ServeProcess serve(dir_, {"--slots", "2"});
   ASSERT_FALSE(serve.url().empty()) << serve.log();
   web::HttpClient admin(serve.address(), {});
-  auto programs = admin.Post("/api/v1/studies", R"({"name": "programs", "space": {"x": {"type": "float", "low": 0, "high": 1}},
+  auto programs = admin.Post("/api/v1/studies",
+                             R"({"name": "programs", "space": {"x": {"type": "float", "low": 0, "high": 1}},
       "trial": {"command": ["./trial.sh"]}, "budget": {"max_trials": 1000000, "max_parallel": 2}})");
-  ASSERT_TRUE(programs.ok() && programs->status == 201) << (programs.ok() ? programs->body : programs.status().ToString());
-  auto asked_study = admin.Post("/api/v1/studies", R"({"name": "soak", "space": {"x": {"type": "float", "low": -5, "high": 5},
+  ASSERT_TRUE(programs.ok() && programs->status == 201)
+      << (programs.ok() ? programs->body : programs.status().ToString());
+  auto asked_study = admin.Post("/api/v1/studies",
+                                R"({"name": "soak", "space": {"x": {"type": "float", "low": -5, "high": 5},
       "n": {"type": "int", "low": 1, "high": 64}}, "budget": {"max_trials": 10000000, "max_parallel": 8}})");
   ASSERT_TRUE(asked_study.ok() && asked_study->status == 201);
   const std::int64_t programs_id = json::parse(programs->body)["id"];
@@ -46,7 +50,8 @@ TEST_F(SoakTest, EightClientsAskAndTellWhileAnotherStudyRunsPrograms) {
       web::HttpClient client(serve.address(), {});
       auto fail = [&](const std::string& what, const StatusOr<web::HttpResult>& r) {
         if (mine.errors.size() < 5)
-          mine.errors.push_back(what + ": " + (r.ok() ? std::to_string(r->status) + " " + r->body : r.status().ToString()));
+          mine.errors.push_back(what + ": " +
+                                (r.ok() ? std::to_string(r->status) + " " + r->body : r.status().ToString()));
       };
       const std::string ask = "/api/v1/studies/" + std::to_string(soak_id) + "/ask";
       while (std::chrono::steady_clock::now() < end) {
@@ -57,16 +62,21 @@ TEST_F(SoakTest, EightClientsAskAndTellWhileAnotherStudyRunsPrograms) {
         }
         ++mine.asks;
         const json trial = json::parse(a->body);
-        const std::string tell = "/api/v1/trials/" + std::to_string(trial["trial_id"].get<std::int64_t>()) + "/tell";
+        const std::string tell =
+            "/api/v1/trials/" + std::to_string(trial["trial_id"].get<std::int64_t>()) + "/tell";
         const double x = trial["params"]["x"];
         if (mine.asks % 5 == 0) {
           auto r = client.Post(tell, json{{"step", 1}, {"metrics", {{"loss", x * x + 1}}}}.dump());
-          if (!r.ok() || r->status != 200) fail("report", r);
-          else ++mine.reports;
+          if (!r.ok() || r->status != 200)
+            fail("report", r);
+          else
+            ++mine.reports;
         }
         auto t = client.Post(tell, json{{"value", x * x}, {"step", 2}}.dump());
-        if (!t.ok() || t->status != 200 || json::parse(t->body)["state"] != "completed") fail("tell", t);
-        else ++mine.tells;
+        if (!t.ok() || t->status != 200 || json::parse(t->body)["state"] != "completed")
+          fail("tell", t);
+        else
+          ++mine.tells;
       }
     });
   }
@@ -79,8 +89,8 @@ TEST_F(SoakTest, EightClientsAskAndTellWhileAnotherStudyRunsPrograms) {
   }
   EXPECT_EQ(tells, asks);
   EXPECT_GT(tells, 100) << "the clients barely ran";
-  std::printf("soak: %.0f s, %ld asks, %ld reports, %ld tells (%.0f pairs/s)\n", seconds, asks, reports, tells,
-              tells / seconds);
+  std::printf("soak: %.0f s, %ld asks, %ld reports, %ld tells (%.0f pairs/s)\n", seconds, asks, reports,
+              tells, tells / seconds);
 
   // The server's view, then the store file's after a clean shutdown.
   auto programs_now = GetJson(admin, "/api/v1/studies/" + std::to_string(programs_id));

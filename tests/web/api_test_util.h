@@ -3,13 +3,13 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <unistd.h>
 
 #include "db/memory_store.h"
 #include "tests/tuner/coordinator/fake_executor.h"
@@ -24,8 +24,9 @@ using nlohmann::json;
 // A fresh folder path for this test (not created).
 inline std::filesystem::path TestFolder(const std::string& what) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto p = std::filesystem::temp_directory_path() / ("autotune-web-" + std::to_string(::getpid()) + "-" +
-                                                     info->test_suite_name() + "." + info->name() + "-" + what);
+  auto p =
+      std::filesystem::temp_directory_path() / ("autotune-web-" + std::to_string(::getpid()) + "-" +
+                                                info->test_suite_name() + "." + info->name() + "-" + what);
   std::filesystem::remove_all(p);
   return p;
 }
@@ -33,14 +34,15 @@ inline std::filesystem::path TestFolder(const std::string& what) {
 // An ask/tell spec: one float in [0, 1], random search, 8 asks out at once.
 inline std::string AskTellSpec(const std::string& name, int max_trials, const std::string& extra = "") {
   return R"({"name": ")" + name + R"(", "space": {"x": {"type": "float", "low": 0, "high": 1}},
-    "budget": {"max_trials": )" + std::to_string(max_trials) + R"(, "max_parallel": 8})" + extra + "}";
+    "budget": {"max_trials": )" +
+         std::to_string(max_trials) + R"(, "max_parallel": 8})" + extra + "}";
 }
 
 // A spec that runs /bin/true (the fake executor answers instead).
 inline std::string RunSpec(const std::string& name, int max_trials) {
   return R"({"name": ")" + name + R"(", "space": {"x": {"type": "float", "low": 0, "high": 1}},
-    "trial": {"command": ["/bin/true"]}, "budget": {"max_trials": )" + std::to_string(max_trials) +
-         R"(, "max_parallel": 2}})";
+    "trial": {"command": ["/bin/true"]}, "budget": {"max_trials": )" +
+         std::to_string(max_trials) + R"(, "max_parallel": 2}})";
 }
 
 class ApiTest : public ::testing::Test {
@@ -66,7 +68,9 @@ class ApiTest : public ::testing::Test {
     return api_->Handle(r);
   }
   Reply Get(const std::string& target) { return Call(http::verb::get, target); }
-  Reply Post(const std::string& target, const std::string& body = "") { return Call(http::verb::post, target, body); }
+  Reply Post(const std::string& target, const std::string& body = "") {
+    return Call(http::verb::post, target, body);
+  }
 
   // The reply's JSON; fails the test unless the status is `status`.
   json Expect(const Reply& r, int status) {
@@ -99,8 +103,9 @@ class ApiTest : public ::testing::Test {
   boost::asio::io_context io_;
   std::unique_ptr<Store> store_ = NewMemoryStore();
   autotune::testing::FakeExecutor exec_{io_, 4, [](const SegmentTask& t) {
-    return autotune::testing::Reports(t, 1.0 + static_cast<double>(t.trial_id % 7));
-  }};
+                                          return autotune::testing::Reports(
+                                              t, 1.0 + static_cast<double>(t.trial_id % 7));
+                                        }};
   ServerMetrics metrics_;
   std::unique_ptr<StudyService> service_;
   std::unique_ptr<Api> api_;

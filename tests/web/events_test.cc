@@ -73,7 +73,8 @@ TEST_F(EventsTest, NewEventsArePushedToAnOpenStreamAsTheyHappen) {
   auto started = ReadUntil(*reader, "segment.started", 20);
   ASSERT_FALSE(started.empty());
   EXPECT_EQ(started.back()["trial_id"], asked["trial_id"]);
-  Body(client->Post("/api/v1/trials/" + std::to_string(asked["trial_id"].get<int>()) + "/tell", R"({"value": 3})"));
+  Body(client->Post("/api/v1/trials/" + std::to_string(asked["trial_id"].get<int>()) + "/tell",
+                    R"({"value": 3})"));
   auto completed = ReadUntil(*reader, "trial.completed", 20);
   ASSERT_FALSE(completed.empty());
   EXPECT_EQ(completed.back()["kind"], "trial.completed");
@@ -86,7 +87,8 @@ TEST_F(EventsTest, AReconnectWithLastEventIdReplaysWhatItMissedOnceAndInOrder) {
   auto ask_tell = [&](int n) {
     for (int i = 0; i < n; ++i) {
       json t = Body(client->Post("/api/v1/studies/" + std::to_string(id) + "/ask", ""));
-      Body(client->Post("/api/v1/trials/" + std::to_string(t["trial_id"].get<int>()) + "/tell", R"({"value": 1})"));
+      Body(client->Post("/api/v1/trials/" + std::to_string(t["trial_id"].get<int>()) + "/tell",
+                        R"({"value": 1})"));
     }
   };
   ask_tell(3);
@@ -110,15 +112,16 @@ TEST_F(EventsTest, AReconnectWithLastEventIdReplaysWhatItMissedOnceAndInOrder) {
 
 TEST_F(EventsTest, AReplayLargerThanTheBacklogLimitGoesOnAsTheClientReads) {
   EventHubOptions hub;
-  hub.poll_s = 60;         // no polling: only the stream's own progress moves it on
-  hub.batch = 7;           // several reads
-  hub.max_backlog = 256;   // less than one batch of events
+  hub.poll_s = 60;        // no polling: only the stream's own progress moves it on
+  hub.batch = 7;          // several reads
+  hub.max_backlog = 256;  // less than one batch of events
   Start({}, {}, hub);
   const std::int64_t id = Submit(AskTellSpec("a", 40));
   auto client = Client();
   for (int i = 0; i < 20; ++i) {
     json t = Body(client->Post("/api/v1/studies/" + std::to_string(id) + "/ask", ""));
-    Body(client->Post("/api/v1/trials/" + std::to_string(t["trial_id"].get<int>()) + "/tell", R"({"value": 1})"));
+    Body(client->Post("/api/v1/trials/" + std::to_string(t["trial_id"].get<int>()) + "/tell",
+                      R"({"value": 1})"));
   }
   const std::size_t stored = store_->ListEvents(id, 0, 1000)->size();
   auto reader = Open(id);

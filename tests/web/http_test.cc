@@ -94,7 +94,8 @@ TEST_F(HttpTest, MalformedRequestsAndHugeHeadersAreRefusedAndTheConnectionClosed
   }
   {
     auto s = Raw();
-    net::write(*s, net::buffer("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 << 10, 'a') + "\r\n\r\n"));
+    net::write(*s, net::buffer("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 << 10, 'a') +
+                               "\r\n\r\n"));
     const std::string answer = ReadToClose(*s);
     EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer.substr(0, 200);
   }
@@ -139,7 +140,8 @@ TEST_F(HttpTest, ConnectionsBeyondTheCapAre503UntilOneCloses) {
   auto b = Raw();
   // The server counts a connection once it has accepted it.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (OnServer([this] { return metrics_.connections(); }) < 2 && std::chrono::steady_clock::now() < deadline)
+  while (OnServer([this] { return metrics_.connections(); }) < 2 &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   auto refused = Client()->Get("/healthz");
   ASSERT_TRUE(refused.ok()) << refused.status().ToString();

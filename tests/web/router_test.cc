@@ -59,7 +59,8 @@ TEST_F(RouterTest, LiteralAndPlaceholderSegmentsMatchAndTheRouteIsNamed) {
 }
 
 TEST_F(RouterTest, UnknownPathsAre404AndKnownPathsWithAnotherMethod405WithAllow) {
-  for (const std::string target : {"/api/v1", "/api/v1/studies/", "/api/v1/studies/1/2", "/nothing", "/api/v1/studies/1/stop/x"}) {
+  for (const std::string target :
+       {"/api/v1", "/api/v1/studies/", "/api/v1/studies/1/2", "/nothing", "/api/v1/studies/1/stop/x"}) {
     Reply r = Route(http::verb::get, target);
     EXPECT_EQ(r.code(), 404) << target;
     auto j = nlohmann::json::parse(r.body);

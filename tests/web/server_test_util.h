@@ -28,7 +28,8 @@ using nlohmann::json;
 
 class ServerTest : public ::testing::Test {
  protected:
-  void Start(ServerOptions server_options = {}, ApiOptions api_options = {}, EventHubOptions hub_options = {}) {
+  void Start(ServerOptions server_options = {}, ApiOptions api_options = {},
+             EventHubOptions hub_options = {}) {
     server_options.host = "127.0.0.1";
     server_options.port = 0;
     ServiceOptions so;
@@ -86,8 +87,9 @@ class ServerTest : public ::testing::Test {
   boost::asio::io_context io_;
   std::unique_ptr<Store> store_ = NewMemoryStore();
   autotune::testing::FakeExecutor exec_{io_, 2, [](const SegmentTask& t) {
-    return autotune::testing::Reports(t, static_cast<double>(t.trial_id % 5));
-  }};
+                                          return autotune::testing::Reports(
+                                              t, static_cast<double>(t.trial_id % 5));
+                                        }};
   ServerMetrics metrics_;
   std::unique_ptr<StudyService> service_;
   std::unique_ptr<Api> api_;

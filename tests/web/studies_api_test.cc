@@ -30,12 +30,20 @@ TEST_F(StudiesApiTest, BadSpecsAre400WithTheFieldAndWriteNothing) {
   EXPECT_EQ(ErrorField(Post("/api/v1/studies", "[1, 2]"), 400), "spec");
   EXPECT_EQ(ErrorField(Post("/api/v1/studies", AskTellSpec("a", 0)), 400), "budget.max_trials");
   EXPECT_EQ(ErrorField(Post("/api/v1/studies", AskTellSpec("a", 5, R"(, "seed": -1)")), 400), "seed");
-  EXPECT_EQ(ErrorField(Post("/api/v1/studies", AskTellSpec("a", 5, R"(, "searcher": {"algorithm": "nope"})")), 400),
-            "searcher.algorithm");
-  EXPECT_EQ(ErrorField(Post("/api/v1/studies", R"({"name": "a", "space": {"x": {"type": "float", "low": 1, "high": 0}}})"), 400),
+  EXPECT_EQ(
+      ErrorField(Post("/api/v1/studies", AskTellSpec("a", 5, R"(, "searcher": {"algorithm": "nope"})")), 400),
+      "searcher.algorithm");
+  EXPECT_EQ(ErrorField(Post("/api/v1/studies",
+                            R"({"name": "a", "space": {"x": {"type": "float", "low": 1, "high": 0}}})"),
+                       400),
             "space.x.high");
-  EXPECT_EQ(ErrorField(Post("/api/v1/studies", R"({"name": "a", "space": {"x": {"type": "int", "low": 0, "high": 3}}, "trial": {"command": ["/no/such/program"]}})"), 400),
-            "trial.command[0]");
+  EXPECT_EQ(
+      ErrorField(
+          Post(
+              "/api/v1/studies",
+              R"({"name": "a", "space": {"x": {"type": "int", "low": 0, "high": 3}}, "trial": {"command": ["/no/such/program"]}})"),
+          400),
+      "trial.command[0]");
   EXPECT_TRUE(store_->ListStudies()->empty());
 }
 
@@ -43,7 +51,8 @@ TEST_F(StudiesApiTest, DeeplyNestedJsonIsRefusedWithoutHarm) {
   // The JSON parser and destructor must not recurse once per level.
   const int depth = 400000;
   EXPECT_EQ(ErrorField(Post("/api/v1/studies", std::string(depth, '[')), 400), "spec");
-  EXPECT_EQ(ErrorField(Post("/api/v1/studies", R"({"name": )" + std::string(depth, '[') + std::string(depth, ']') + "}"),
+  EXPECT_EQ(ErrorField(Post("/api/v1/studies",
+                            R"({"name": )" + std::string(depth, '[') + std::string(depth, ']') + "}"),
                        400),
             "name");
   EXPECT_EQ(Get("/healthz").code(), 200);
@@ -53,7 +62,8 @@ TEST_F(StudiesApiTest, ADifferentSpecUnderATakenNameIs409) {
   Submit(AskTellSpec("a", 5));
   Reply r = Post("/api/v1/studies", AskTellSpec("a", 6));
   ErrorField(r, 409);
-  EXPECT_NE(json::parse(r.body)["error"]["message"].get<std::string>().find("different spec"), std::string::npos);
+  EXPECT_NE(json::parse(r.body)["error"]["message"].get<std::string>().find("different spec"),
+            std::string::npos);
 }
 
 TEST_F(StudiesApiTest, ListsArePagedByCursorAndFilteredByStateAndName) {
@@ -88,7 +98,9 @@ TEST_F(StudiesApiTest, ListsArePagedByCursorAndFilteredByStateAndName) {
 TEST_F(StudiesApiTest, AStudyShowsSpecCountsBestAndProgressAndUnknownIdsAre404) {
   const std::int64_t id = Submit(AskTellSpec("a", 3));
   json asked = Expect(Post("/api/v1/studies/" + std::to_string(id) + "/ask"), 200);
-  Expect(Post("/api/v1/trials/" + std::to_string(asked["trial_id"].get<int>()) + "/tell", R"({"value": 0.25})"), 200);
+  Expect(
+      Post("/api/v1/trials/" + std::to_string(asked["trial_id"].get<int>()) + "/tell", R"({"value": 0.25})"),
+      200);
   json s = Expect(Get("/api/v1/studies/" + std::to_string(id)), 200);
   EXPECT_EQ(s["name"], "a");
   EXPECT_EQ(s["state"], "running");

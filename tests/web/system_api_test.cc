@@ -17,17 +17,20 @@ TEST_F(SystemApiTest, WithATokenTheApiAndMetricsNeedItAndHealthzAndTheDashboardD
   ApiOptions options;
   options.token = kToken;
   Build(options);
-  for (const std::string target : {"/api/v1/studies", "/metrics", "/api/v1/openapi.json", "/%61pi/v1/studies",
-                                   "/api/v1/nothing"}) {
+  for (const std::string target :
+       {"/api/v1/studies", "/metrics", "/api/v1/openapi.json", "/%61pi/v1/studies", "/api/v1/nothing"}) {
     Reply r = Get(target);
     EXPECT_EQ(ErrorField(r, 401), "") << target;
     ASSERT_NE(r.Header("WWW-Authenticate"), nullptr) << target;
-    EXPECT_EQ(Call(http::verb::get, target, "", {{"Authorization", "Bearer wrong-token-0123456789"}}).code(), 401);
+    EXPECT_EQ(Call(http::verb::get, target, "", {{"Authorization", "Bearer wrong-token-0123456789"}}).code(),
+              401);
     EXPECT_EQ(Call(http::verb::get, target, "", {{"Authorization", "Bearer " + kToken + "x"}}).code(), 401);
     EXPECT_EQ(Call(http::verb::get, target, "", {{"Authorization", kToken}}).code(), 401);
   }
-  EXPECT_EQ(Call(http::verb::get, "/api/v1/studies", "", {{"Authorization", "Bearer " + kToken}}).code(), 200);
-  EXPECT_EQ(Call(http::verb::get, "/api/v1/studies", "", {{"Authorization", "bearer " + kToken}}).code(), 200);
+  EXPECT_EQ(Call(http::verb::get, "/api/v1/studies", "", {{"Authorization", "Bearer " + kToken}}).code(),
+            200);
+  EXPECT_EQ(Call(http::verb::get, "/api/v1/studies", "", {{"Authorization", "bearer " + kToken}}).code(),
+            200);
   EXPECT_EQ(Call(http::verb::get, "/metrics", "", {{"Authorization", "Bearer " + kToken}}).code(), 200);
   // A POST without the token writes nothing.
   EXPECT_EQ(Post("/api/v1/studies", AskTellSpec("a", 2)).code(), 401);
@@ -48,7 +51,9 @@ TEST_F(SystemApiTest, MetricsCountStudiesTrialsAndRequestsInPrometheusText) {
   Submit(AskTellSpec("b", 5));
   for (int i = 0; i < 3; ++i) {
     json t = Expect(Post("/api/v1/studies/" + std::to_string(a) + "/ask"), 200);
-    if (i < 2) Expect(Post("/api/v1/trials/" + std::to_string(t["trial_id"].get<int>()) + "/tell", R"({"value": 1})"), 200);
+    if (i < 2)
+      Expect(Post("/api/v1/trials/" + std::to_string(t["trial_id"].get<int>()) + "/tell", R"({"value": 1})"),
+             200);
   }
   metrics_.Observe("/api/v1/studies/{id}", 200, 0.003);
   metrics_.Observe("/api/v1/studies/{id}", 404, 2.0);
@@ -155,9 +160,9 @@ TEST_F(StaticFilesTest, TheDashboardAndItsFilesAreServedFromTheStaticFolderOnly)
   EXPECT_EQ(js.body, "let x = 1;");
   EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
   for (const std::string target :
-       {"/static/../secret.txt", "/static/%2e%2e/secret.txt", "/static/js/../../secret.txt", "/static/.hidden",
-        "/static/link.txt", "/static/js", "/static/missing.js", "/static//index.html", "/static/%2Fetc%2Fpasswd",
-        "/static/..%5Csecret.txt"}) {
+       {"/static/../secret.txt", "/static/%2e%2e/secret.txt", "/static/js/../../secret.txt",
+        "/static/.hidden", "/static/link.txt", "/static/js", "/static/missing.js", "/static//index.html",
+        "/static/%2Fetc%2Fpasswd", "/static/..%5Csecret.txt"}) {
     Reply r = Get(target);
     EXPECT_EQ(r.code(), 404) << target << ": " << r.body;
     EXPECT_EQ(r.body.find("TOP-SECRET"), std::string::npos) << target;

@@ -7,7 +7,9 @@ namespace {
 
 class TrialsApiTest : public ApiTest {
  protected:
-  json Ask(std::int64_t study) { return Expect(Post("/api/v1/studies/" + std::to_string(study) + "/ask"), 200); }
+  json Ask(std::int64_t study) {
+    return Expect(Post("/api/v1/studies/" + std::to_string(study) + "/ask"), 200);
+  }
   Reply Tell(std::int64_t trial, const std::string& body) {
     return Post("/api/v1/trials/" + std::to_string(trial) + "/tell", body);
   }
@@ -49,7 +51,9 @@ TEST_F(TrialsApiTest, ATrialShowsSegmentsMetricsAndParamsAndItsSeriesPages) {
   json asked = Ask(study);
   const std::int64_t id = asked["trial_id"];
   for (int step = 1; step <= 5; ++step)
-    Expect(Tell(id, R"({"step": )" + std::to_string(step) + R"(, "metrics": {"loss": )" + std::to_string(1.0 / step) + "}}"), 200);
+    Expect(Tell(id, R"({"step": )" + std::to_string(step) + R"(, "metrics": {"loss": )" +
+                        std::to_string(1.0 / step) + "}}"),
+           200);
   json told = Expect(Tell(id, R"({"value": 0.125})"), 200);
   EXPECT_EQ(told, json({{"trial_id", id}, {"state", "completed"}, {"value", 0.125}, {"step", 5}}));
   json t = Expect(Get("/api/v1/trials/" + std::to_string(id)), 200);
@@ -77,7 +81,8 @@ TEST_F(TrialsApiTest, AsksBeyondTheBudgetAndTellsOnFinishedTrialsAre409) {
   const std::int64_t a = Ask(study)["trial_id"], b = Ask(study)["trial_id"];
   const Reply beyond = Post("/api/v1/studies/" + std::to_string(study) + "/ask");
   ErrorField(beyond, 409);
-  EXPECT_NE(json::parse(beyond.body)["error"]["message"].get<std::string>().find("max_trials"), std::string::npos);
+  EXPECT_NE(json::parse(beyond.body)["error"]["message"].get<std::string>().find("max_trials"),
+            std::string::npos);
   Expect(Tell(a, R"({"value": 1})"), 200);
   ErrorField(Tell(a, R"({"value": 2})"), 409);
   ErrorField(Tell(a, R"({"state": "failed"})"), 409);
@@ -120,8 +125,8 @@ TEST_F(TrialsApiTest, MalformedTellsAre400NamingTheField) {
 }
 
 TEST_F(TrialsApiTest, ASearcherWaitingForResultsAnswers503WithRetryAfter) {
-  const std::int64_t study =
-      Submit(AskTellSpec("a", 10, R"(, "searcher": {"algorithm": "hazero", "popsize": 2, "surrogate": false})"));
+  const std::int64_t study = Submit(
+      AskTellSpec("a", 10, R"(, "searcher": {"algorithm": "hazero", "popsize": 2, "surrogate": false})"));
   Ask(study);
   Ask(study);
   Reply r = Post("/api/v1/studies/" + std::to_string(study) + "/ask");

@@ -45,7 +45,8 @@ StatusOr<std::pair<json, std::int64_t>> PostToStudy(const ClientArgs& args, cons
   AT_ASSIGN_OR_RETURN(auto client, Connect(args));
   AT_ASSIGN_OR_RETURN(json study, FindStudyJson(*client, args.study));
   const std::int64_t id = study.at("id").get<std::int64_t>();
-  AT_ASSIGN_OR_RETURN(json reply, PostJson(*client, "/api/v1/studies/" + std::to_string(id) + "/" + action, ""));
+  AT_ASSIGN_OR_RETURN(json reply,
+                      PostJson(*client, "/api/v1/studies/" + std::to_string(id) + "/" + action, ""));
   return std::make_pair(std::move(reply), id);
 }
 
@@ -61,7 +62,8 @@ int SubmitCommand(const ClientArgs& args) {
   // the programs on its side.
   SpecParseOptions lenient;
   lenient.check_programs = false;
-  auto parsed = ParseStudySpec(text.str(), std::filesystem::absolute(args.spec_path).parent_path().string(), lenient);
+  auto parsed =
+      ParseStudySpec(text.str(), std::filesystem::absolute(args.spec_path).parent_path().string(), lenient);
   if (!parsed.ok()) {
     std::cerr << "autotune: invalid spec " << args.spec_path << ": " << parsed.status().ToString() << "\n";
     return kExitBadInput;
@@ -75,8 +77,8 @@ int SubmitCommand(const ClientArgs& args) {
     return kExitOk;
   }
   const json& r = *reply;
-  std::cout << (r.value("created", false) ? "submitted study '" : "study '") << r.at("name").get<std::string>()
-            << "' (id " << r.at("id").get<std::int64_t>() << ")"
+  std::cout << (r.value("created", false) ? "submitted study '" : "study '")
+            << r.at("name").get<std::string>() << "' (id " << r.at("id").get<std::int64_t>() << ")"
             << (r.value("created", false) ? "" : " exists with this spec") << ": "
             << r.at("state").get<std::string>() << "\n";
   return kExitOk;
@@ -85,8 +87,10 @@ int SubmitCommand(const ClientArgs& args) {
 int StopCommand(const ClientArgs& args) {
   auto reply = PostToStudy(args, "stop");
   if (!reply.ok()) return Fail(reply.status());
-  if (args.json) std::cout << reply->first.dump(2) << "\n";
-  else std::cout << "stopping study '" << args.study << "' (id " << reply->second << ")\n";
+  if (args.json)
+    std::cout << reply->first.dump(2) << "\n";
+  else
+    std::cout << "stopping study '" << args.study << "' (id " << reply->second << ")\n";
   return kExitOk;
 }
 
@@ -107,7 +111,8 @@ int AskCommand(const ClientArgs& args) {
 int TellCommand(const ClientArgs& args) {
   json body = json::object();
   const int kinds = (args.value ? 1 : 0) + (args.failed ? 1 : 0) + (!args.metrics.empty() ? 1 : 0);
-  if (kinds != 1) return Fail(Status::InvalidArgument("give one of --value V, --metric NAME=V (with --step), --failed"));
+  if (kinds != 1)
+    return Fail(Status::InvalidArgument("give one of --value V, --metric NAME=V (with --step), --failed"));
   if (args.step) body["step"] = *args.step;
   if (args.value) body["value"] = *args.value;
   if (args.failed) {
@@ -135,7 +140,8 @@ int TellCommand(const ClientArgs& args) {
   }
   std::cout << "trial " << args.trial_id << ": " << reply->at("state").get<std::string>();
   if (reply->contains("value") && (*reply)["value"].is_number())
-    std::cout << ", value " << FormatValue((*reply)["value"].get<double>()) << " at step " << reply->at("step").get<std::int64_t>();
+    std::cout << ", value " << FormatValue((*reply)["value"].get<double>()) << " at step "
+              << reply->at("step").get<std::int64_t>();
   std::cout << "\n";
   return kExitOk;
 }

@@ -49,7 +49,8 @@ StatusOr<std::string> ReadTokenFile(const std::string& path) {
     return Status::InvalidArgument("the token in '" + path + "' must be one word");
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
-    std::cerr << "autotune: warning: the token file '" << path << "' is readable by other users (chmod 600 it)\n";
+    std::cerr << "autotune: warning: the token file '" << path
+              << "' is readable by other users (chmod 600 it)\n";
   return token;
 }
 
@@ -75,7 +76,8 @@ int ServeCommand(const ServeArgs& args) {
   if (args.port < 0 || args.port > 65535) return Refuse(kExitBadInput, "--port must lie in [0, 65535]");
 
   auto store_or = OpenSqliteStore(args.db_path);
-  if (!store_or.ok()) return Refuse(kExitBadInput, "cannot open store " + args.db_path + ": " + store_or.status().ToString());
+  if (!store_or.ok())
+    return Refuse(kExitBadInput, "cannot open store " + args.db_path + ": " + store_or.status().ToString());
   Store& store = **store_or;
 
   boost::asio::io_context io;
@@ -92,7 +94,8 @@ int ServeCommand(const ServeArgs& args) {
   web::ApiOptions api_opts;
   api_opts.spec_base_dir = fs::current_path().string();
   api_opts.token = token;
-  api_opts.static_dir = args.static_dir.empty() ? web::StaticFiles::Locate(ExecutablePath()) : args.static_dir;
+  api_opts.static_dir =
+      args.static_dir.empty() ? web::StaticFiles::Locate(ExecutablePath()) : args.static_dir;
   web::Api api(store, service, metrics, api_opts);
   web::EventHub hub(io, store);
   service.on_progress = [&](std::int64_t id, const Progress&) { hub.Notify(id); };
@@ -100,8 +103,10 @@ int ServeCommand(const ServeArgs& args) {
     std::cerr << "[study " << id << "] " << line << "\n";
   };
   api.context().on_study_done = [&](std::int64_t id, const Status& s, StudyState state) {
-    if (!s.ok()) std::cerr << "[study " << id << "] stopped by an error: " << s.ToString() << "\n";
-    else std::cerr << "[study " << id << "] " << ToString(state) << "\n";
+    if (!s.ok())
+      std::cerr << "[study " << id << "] stopped by an error: " << s.ToString() << "\n";
+    else
+      std::cerr << "[study " << id << "] " << ToString(state) << "\n";
     hub.Notify(id);
   };
 
@@ -112,14 +117,16 @@ int ServeCommand(const ServeArgs& args) {
   server_opts.max_connections = args.max_connections;
   web::Server server(io, server_opts, api, hub, metrics);
   Status listening = server.Start();
-  if (!listening.ok()) return Refuse(listening.code() == Status::Code::kInvalidArgument ? kExitBadInput : kExitFailed,
-                                     listening.ToString());
+  if (!listening.ok())
+    return Refuse(listening.code() == Status::Code::kInvalidArgument ? kExitBadInput : kExitFailed,
+                  listening.ToString());
   for (const std::string& problem : api.ResumeStudies()) std::cerr << "autotune: " << problem << "\n";
 
   const std::string host = args.host.find(':') != std::string::npos ? "[" + args.host + "]" : args.host;
   std::cout << "autotune: serving http://" << host << ":" << server.port() << " (store " << args.db_path
             << (token ? ", bearer token required" : "") << ")" << std::endl;
-  if (api_opts.static_dir.empty()) std::cerr << "autotune: no web/static folder found; the dashboard is off\n";
+  if (api_opts.static_dir.empty())
+    std::cerr << "autotune: no web/static folder found; the dashboard is off\n";
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& e, int signal) {

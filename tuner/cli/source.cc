@@ -14,7 +14,8 @@ using nlohmann::json;
 
 class StoreSource : public QuerySource {
  public:
-  StoreSource(std::unique_ptr<Store> store, std::string path) : store_(std::move(store)), path_(std::move(path)) {}
+  StoreSource(std::unique_ptr<Store> store, std::string path)
+      : store_(std::move(store)), path_(std::move(path)) {}
 
   StatusOr<std::vector<web::StudyView>> Studies() override {
     AT_ASSIGN_OR_RETURN(auto studies, store_->ListStudies());
@@ -34,7 +35,8 @@ class StoreSource : public QuerySource {
     AT_ASSIGN_OR_RETURN(auto study, store_->GetStudy(id));
     return web::LoadStudyView(*store_, study);
   }
-  StatusOr<std::vector<TrialRecord>> Trials(const web::StudyView& study, std::optional<TrialState> state) override {
+  StatusOr<std::vector<TrialRecord>> Trials(const web::StudyView& study,
+                                            std::optional<TrialState> state) override {
     AT_ASSIGN_OR_RETURN(auto trials, store_->ListTrials(study.study.id));
     if (state) std::erase_if(trials, [&](const TrialRecord& t) { return t.state != *state; });
     return trials;
@@ -73,7 +75,8 @@ class ServerSource : public QuerySource {
     AT_ASSIGN_OR_RETURN(json j, JsonOf(client_->Get("/api/v1/studies/" + std::to_string(id))));
     return web::StudyViewFromJson(j);
   }
-  StatusOr<std::vector<TrialRecord>> Trials(const web::StudyView& study, std::optional<TrialState> state) override {
+  StatusOr<std::vector<TrialRecord>> Trials(const web::StudyView& study,
+                                            std::optional<TrialState> state) override {
     return AllPages<TrialRecord>("/api/v1/studies/" + std::to_string(study.study.id) + "/trials?limit=1000" +
                                      (state ? std::string("&state=") + ToString(*state) : ""),
                                  "trials", web::TrialFromJson);
@@ -152,7 +155,8 @@ Status StatusOfReply(const web::HttpResult& r) {
 StatusOr<json> FindStudyJson(web::HttpClient& client, const std::string& name) {
   std::string query = "/api/v1/studies?name=";
   for (unsigned char c : name) {  // names are [A-Za-z0-9._-], but encode anything else
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') query += static_cast<char>(c);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.')
+      query += static_cast<char>(c);
     else {
       char buf[4];
       std::snprintf(buf, sizeof buf, "%%%02X", c);

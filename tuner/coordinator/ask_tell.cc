@@ -43,14 +43,16 @@ Status AskTellStudy::Start(DoneFn done) {
 }
 
 Status AskTellStudy::Load() {
-  if (study_.state != StudyState::kRunning) AT_RETURN_IF_ERROR(store_.SetStudyState(study_.id, StudyState::kRunning));
+  if (study_.state != StudyState::kRunning)
+    AT_RETURN_IF_ERROR(store_.SetStudyState(study_.id, StudyState::kRunning));
   AT_ASSIGN_OR_RETURN(trials_, store_.ListTrials(study_.id));
   AT_ASSIGN_OR_RETURN(history_.prior, WarmStartObservations(store_, spec_));
   history_.trials.assign(trials_.size(), Observation{});
   for (std::size_t i = 0; i < trials_.size(); ++i) {
     TrialRecord& t = trials_[i];
     if (t.number != static_cast<int>(i))
-      return Status::Internal("study " + study_.name + " has a gap in its trial numbers at " + std::to_string(i));
+      return Status::Internal("study " + study_.name + " has a gap in its trial numbers at " +
+                              std::to_string(i));
     by_id_[t.id] = t.number;
     if (t.state == TrialState::kRunning) {
       // Asked before a restart: the worker may still tell it.
@@ -76,8 +78,10 @@ void AskTellStudy::SetState(TrialRecord& t, TrialState state) {
   --counts_[static_cast<int>(t.state)];
   t.state = state;
   ++counts_[static_cast<int>(state)];
-  if (state == TrialState::kPending) pending_.insert(t.number);
-  else pending_.erase(t.number);
+  if (state == TrialState::kPending)
+    pending_.insert(t.number);
+  else
+    pending_.erase(t.number);
   if (state != TrialState::kRunning) asked_.erase(t.number);
   Observation& o = history_.trials[t.number];
   o.params = t.params;
@@ -169,7 +173,9 @@ TrialRecord AskTellStudy::Asked(int number, const SegmentRecord& segment) {
 StatusOr<TrialRecord> AskTellStudy::Tell(std::int64_t trial_id, const TellRequest& tell) {
   AT_RETURN_IF_ERROR(ReleaseExpired().status());
   auto found = by_id_.find(trial_id);
-  if (found == by_id_.end()) return Status::NotFound("trial " + std::to_string(trial_id) + " not found in study '" + study_.name + "'");
+  if (found == by_id_.end())
+    return Status::NotFound("trial " + std::to_string(trial_id) + " not found in study '" + study_.name +
+                            "'");
   TrialRecord& t = trials_[found->second];
   auto asked = asked_.find(t.number);
   if (asked == asked_.end()) {
@@ -190,7 +196,8 @@ StatusOr<TrialRecord> AskTellStudy::Tell(std::int64_t trial_id, const TellReques
   if (tell.kind == TellRequest::Kind::kComplete) {
     if (!std::isfinite(tell.value)) return Status::InvalidArgument("must be a finite number", "value");
     const std::int64_t step = tell.step ? *tell.step : std::max<std::int64_t>(a.last_step, 1);
-    out.points.push_back(MetricPoint{step, {{spec_.objective.metric, tell.value}}});  // with the end, atomically
+    out.points.push_back(
+        MetricPoint{step, {{spec_.objective.metric, tell.value}}});  // with the end, atomically
     out.state = SegmentState::kCompleted;
     out.segment_value = tell.value;
     out.value = tell.value;

@@ -51,10 +51,11 @@ namespace autotune {
 struct TellRequest {
   enum class Kind { kReport, kComplete, kFail };
   Kind kind = Kind::kComplete;
-  std::optional<std::int64_t> step;  // kReport: required; kComplete: the trial's last step (default: last reported, else 1)
-  Metrics metrics;                   // kReport: the values at `step`
-  double value = 0;                  // kComplete: the objective's value
-  std::string error;                 // kFail: why (default "failed by the worker")
+  std::optional<std::int64_t>
+      step;           // kReport: required; kComplete: the trial's last step (default: last reported, else 1)
+  Metrics metrics;    // kReport: the values at `step`
+  double value = 0;   // kComplete: the objective's value
+  std::string error;  // kFail: why (default "failed by the worker")
 };
 
 class AskTellStudy {
@@ -63,8 +64,8 @@ class AskTellStudy {
 
   // wall_now: unix seconds, the store's clock (lease deadlines are measured
   // from the segment start times the store recorded).
-  AskTellStudy(boost::asio::io_context& io, Store& store, Searcher& searcher, StudySpec spec, StudyRecord study,
-               std::function<double()> wall_now);
+  AskTellStudy(boost::asio::io_context& io, Store& store, Searcher& searcher, StudySpec spec,
+               StudyRecord study, std::function<double()> wall_now);
   ~AskTellStudy();
   AskTellStudy(const AskTellStudy&) = delete;
   AskTellStudy& operator=(const AskTellStudy&) = delete;
@@ -132,12 +133,12 @@ class AskTellStudy {
   boost::asio::steady_timer lease_timer_;
   DoneFn done_;
 
-  std::vector<TrialRecord> trials_;         // by number
-  History history_;                         // mirrors trials_ for the searcher
-  std::map<std::int64_t, int> by_id_;       // trial id -> number
-  std::map<int, Lease> asked_;              // running trials by number
-  std::set<int> pending_;                   // numbers of pending trials
-  bool searcher_dry_ = false;               // Suggest returned nothing with nothing in flight
+  std::vector<TrialRecord> trials_;    // by number
+  History history_;                    // mirrors trials_ for the searcher
+  std::map<std::int64_t, int> by_id_;  // trial id -> number
+  std::map<int, Lease> asked_;         // running trials by number
+  std::set<int> pending_;              // numbers of pending trials
+  bool searcher_dry_ = false;          // Suggest returned nothing with nothing in flight
   int counts_[6] = {};
   Progress progress_;
   double started_at_ = 0;

@@ -27,7 +27,8 @@ StatusOr<TellRequest> ParseTell(const json& j) {
   if (j.contains("state")) {
     if (!j["state"].is_string()) return Status::InvalidArgument("must be completed or failed", "state");
     state = j["state"].get<std::string>();
-    if (state != "completed" && state != "failed") return Status::InvalidArgument("must be completed or failed", "state");
+    if (state != "completed" && state != "failed")
+      return Status::InvalidArgument("must be completed or failed", "state");
   }
   if (j.contains("error")) {
     if (!j["error"].is_string()) return Status::InvalidArgument("must be a string", "error");
@@ -43,7 +44,8 @@ StatusOr<TellRequest> ParseTell(const json& j) {
   }
   if (state == "completed") {
     if (j.contains("metrics"))
-      return Status::InvalidArgument("give either metrics (a report) or value (the result), not both", "metrics");
+      return Status::InvalidArgument("give either metrics (a report) or value (the result), not both",
+                                     "metrics");
     if (!j.contains("value")) return Status::InvalidArgument("is required", "value");
     if (!j["value"].is_number() || !std::isfinite(j["value"].get<double>()))
       return Status::InvalidArgument("must be a finite number", "value");
@@ -55,7 +57,8 @@ StatusOr<TellRequest> ParseTell(const json& j) {
   t.kind = TellRequest::Kind::kReport;
   if (!t.step) return Status::InvalidArgument("is required with metrics", "step");
   const json& m = j["metrics"];
-  if (!m.is_object() || m.empty()) return Status::InvalidArgument("must be a non-empty object of numbers", "metrics");
+  if (!m.is_object() || m.empty())
+    return Status::InvalidArgument("must be a non-empty object of numbers", "metrics");
   for (auto it = m.begin(); it != m.end(); ++it) {
     if (!it->is_number() || !std::isfinite(it->get<double>()))
       return Status::InvalidArgument("must be a finite number", "metrics." + it.key());
@@ -74,7 +77,9 @@ Reply AskTrial(ApiContext& c, const RequestView& r) {
   if (!body->empty()) return ErrorReply(Status::InvalidArgument("ask takes no fields", body->begin().key()));
   auto trial = c.service.Ask(*id);
   if (!trial.ok()) return ErrorReply(trial.status());
-  json j = {{"trial_id", trial->id}, {"study_id", trial->study_id}, {"number", trial->number},
+  json j = {{"trial_id", trial->id},
+            {"study_id", trial->study_id},
+            {"number", trial->number},
             {"params", ParamsJson(trial->params)}};
   return JsonReply(Dump(j));
 }
@@ -88,7 +93,9 @@ Reply TellTrial(ApiContext& c, const RequestView& r) {
   if (!tell.ok()) return ErrorReply(tell.status());
   auto trial = c.service.Tell(*id, *tell);
   if (!trial.ok()) return ErrorReply(trial.status());
-  json j = {{"trial_id", trial->id}, {"state", ToString(trial->state)}, {"value", OptionalJson(trial->value)},
+  json j = {{"trial_id", trial->id},
+            {"state", ToString(trial->state)},
+            {"value", OptionalJson(trial->value)},
             {"step", trial->step}};
   return JsonReply(Dump(j));
 }

@@ -67,8 +67,9 @@ StatusOr<nlohmann::json> JsonBody(const Request& request, bool allow_empty) {
 }
 
 Reply PageReply(const std::string& key, nlohmann::json items, std::optional<std::int64_t> next_cursor) {
-  nlohmann::json j = {{key, std::move(items)},
-                      {"next_cursor", next_cursor ? nlohmann::json(std::to_string(*next_cursor)) : nlohmann::json(nullptr)}};
+  nlohmann::json j = {
+      {key, std::move(items)},
+      {"next_cursor", next_cursor ? nlohmann::json(std::to_string(*next_cursor)) : nlohmann::json(nullptr)}};
   return JsonReply(Dump(j));
 }
 

@@ -45,7 +45,8 @@ Reply SubmitStudy(ApiContext& c, const RequestView& r) {
   }
   auto now = c.store.GetStudy(study.id);
   if (!now.ok()) return ErrorReply(now.status());
-  json j = {{"id", study.id}, {"name", study.name}, {"state", ToString(now->state)}, {"created", opened->created}};
+  json j = {
+      {"id", study.id}, {"name", study.name}, {"state", ToString(now->state)}, {"created", opened->created}};
   Reply reply = JsonReply(Dump(j), opened->created ? http::status::created : http::status::ok);
   reply.headers.emplace_back("Location", "/api/v1/studies/" + std::to_string(study.id));
   return reply;

@@ -37,7 +37,8 @@ Reply PrometheusMetrics(ApiContext& c, const RequestView&) {
     out += std::string("autotune_studies{state=\"") + ToString(static_cast<StudyState>(i)) + "\"} " +
            std::to_string(by_state[i]) + "\n";
   }
-  out += Gauge("autotune_studies_served", "Studies this server runs or serves through ask/tell now.", "gauge");
+  out +=
+      Gauge("autotune_studies_served", "Studies this server runs or serves through ask/tell now.", "gauge");
   out += "autotune_studies_served " + std::to_string(c.service.RunningStudies().size()) + "\n";
   out += Gauge("autotune_trials", "Trials in the store, by state.", "gauge");
   for (int i = 0; i < 6; ++i) {
@@ -45,8 +46,8 @@ Reply PrometheusMetrics(ApiContext& c, const RequestView&) {
            std::to_string(trials[i]) + "\n";
   }
   // A running trial has exactly one running segment (the Store's contract).
-  out += Gauge("autotune_segments_running", "Segments running (trial programs, and asked trials not yet told).",
-               "gauge");
+  out += Gauge("autotune_segments_running",
+               "Segments running (trial programs, and asked trials not yet told).", "gauge");
   out += "autotune_segments_running " + std::to_string(trials[static_cast<int>(TrialState::kRunning)]) + "\n";
   out += c.metrics.Prometheus();
   Reply r;

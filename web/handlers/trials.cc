@@ -80,7 +80,8 @@ Reply GetTrialMetrics(ApiContext& c, const RequestView& r) {
   std::size_t i = from;
   for (; i < points->size() && static_cast<int>(items.size()) < page->limit; ++i)
     items.push_back(MetricPointJson((*points)[i]));
-  Reply reply = PageReply("points", std::move(items), i < points->size() ? std::optional<std::int64_t>(i) : std::nullopt);
+  Reply reply = PageReply("points", std::move(items),
+                          i < points->size() ? std::optional<std::int64_t>(i) : std::nullopt);
   return reply;
 }
 

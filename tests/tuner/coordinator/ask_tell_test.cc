@@ -27,8 +27,10 @@ class AskTellTest : public ::testing::Test {
   ParsedSpec Parse(const std::string& name, int max_trials, const std::string& extra = "",
                    const std::string& searcher = R"({"algorithm": "random"})") {
     std::string text = R"({"name": ")" + name + R"(", "space": {"x": {"type": "float", "low": 0, "high": 1}},
-      "searcher": )" + searcher + R"(, "budget": {"max_trials": )" + std::to_string(max_trials) + extra +
-                       (extra.find("max_parallel") == std::string::npos ? R"(, "max_parallel": 4)" : "") + "}}";
+      "searcher": )" + searcher +
+                       R"(, "budget": {"max_trials": )" + std::to_string(max_trials) + extra +
+                       (extra.find("max_parallel") == std::string::npos ? R"(, "max_parallel": 4)" : "") +
+                       "}}";
     auto parsed = ParseStudySpec(text, "/");
     EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
     return *parsed;
@@ -281,7 +283,8 @@ TEST_F(AskTellTest, AnAskTellStudyWithASchedulerIsRefusedBeforeAnythingIsWritten
   // A scheduler schedules segments of trial programs; asked trials have none to schedule.
   service_ = std::make_unique<StudyService>(io_, *store_, exec_, Options());
   auto spec = ParseStudySpec(R"({"name": "at", "space": {"x": {"type": "float", "low": 0, "high": 1}},
-      "scheduler": {"algorithm": "asha"}})", "/");
+      "scheduler": {"algorithm": "asha"}})",
+                             "/");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   auto opened = service_->Open(*spec);
   EXPECT_EQ(opened.status().code(), Status::Code::kInvalidArgument);
@@ -292,7 +295,8 @@ TEST_F(AskTellTest, AnAskTellStudyWithASchedulerIsRefusedBeforeAnythingIsWritten
 TEST_F(AskTellTest, StudiesWithTrialProgramsAreNotAskedAndAskTellStudiesAreNotRun) {
   service_ = std::make_unique<StudyService>(io_, *store_, exec_, Options());
   auto run_spec = ParseStudySpec(R"({"name": "runs", "space": {"x": {"type": "float", "low": 0, "high": 1}},
-      "trial": {"command": ["/bin/true"]}, "budget": {"max_trials": 50}})", "/");
+      "trial": {"command": ["/bin/true"]}, "budget": {"max_trials": 50}})",
+                                 "/");
   ASSERT_TRUE(run_spec.ok());
   auto runs = *service_->Open(*run_spec);
   auto at = *service_->Open(Parse("at", 2));
