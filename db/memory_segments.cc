@@ -15,9 +15,8 @@ StatusOr<SegmentRecord> MemoryStore::StartSegment(const SegmentRecord& segment) 
   return StartSegmentLocked(segment);
 }
 
-StatusOr<std::pair<TrialRecord, SegmentRecord>> MemoryStore::CreateRunningTrial(std::int64_t study_id,
-                                                                                const Params& params,
-                                                                                const SegmentRecord& segment) {
+StatusOr<std::pair<TrialRecord, SegmentRecord>> MemoryStore::CreateRunningTrial(
+    std::int64_t study_id, const Params& params, const SegmentRecord& segment) {
   std::lock_guard<std::mutex> lock(mu_);
   // Everything that can fail is checked before anything is written.
   if (segment.step_begin < 0 || segment.step_end < segment.step_begin) return BadRange(segment);

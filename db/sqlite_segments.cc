@@ -82,9 +82,8 @@ StatusOr<SegmentRecord> SqliteStore::StartSegment(const SegmentRecord& segment) 
   });
 }
 
-StatusOr<std::pair<TrialRecord, SegmentRecord>> SqliteStore::CreateRunningTrial(std::int64_t study_id,
-                                                                                const Params& params,
-                                                                                const SegmentRecord& segment) {
+StatusOr<std::pair<TrialRecord, SegmentRecord>> SqliteStore::CreateRunningTrial(
+    std::int64_t study_id, const Params& params, const SegmentRecord& segment) {
   return Guarded("CreateRunningTrial", [&]() -> StatusOr<std::pair<TrialRecord, SegmentRecord>> {
     auto txn = Write();  // rolls both back unless both happen
     AT_ASSIGN_OR_RETURN(TrialRecord trial, InsertTrial(study_id, params, std::nullopt, 0));

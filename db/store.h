@@ -143,9 +143,8 @@ class Store {
   // its first segment (`segment` with trial_id and params set from the new
   // trial) in one transaction; the trial is returned running. Errors as for
   // those two; on any, nothing is written.
-  virtual StatusOr<std::pair<TrialRecord, SegmentRecord>> CreateRunningTrial(std::int64_t study_id,
-                                                                             const Params& params,
-                                                                             const SegmentRecord& segment) = 0;
+  virtual StatusOr<std::pair<TrialRecord, SegmentRecord>> CreateRunningTrial(
+      std::int64_t study_id, const Params& params, const SegmentRecord& segment) = 0;
   // Reports of one segment and step merge into one point (a name reported
   // again replaces its value); a point without values records nothing.
   // FailedPrecondition when the segment is no longer running.

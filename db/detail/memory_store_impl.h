@@ -39,7 +39,8 @@ class MemoryStore final : public Store {
   StatusOr<std::vector<TrialRecord>> ListTrialsPage(std::int64_t study_id, const TrialQuery& query) override;
 
   StatusOr<SegmentRecord> StartSegment(const SegmentRecord& segment) override;
-  StatusOr<std::pair<TrialRecord, SegmentRecord>> CreateRunningTrial(std::int64_t study_id, const Params& params,
+  StatusOr<std::pair<TrialRecord, SegmentRecord>> CreateRunningTrial(std::int64_t study_id,
+                                                                     const Params& params,
                                                                      const SegmentRecord& segment) override;
   Status AppendMetrics(std::int64_t segment_id, const MetricPoint& point) override;
   Status AppendMetricsBatch(const std::vector<std::pair<std::int64_t, MetricPoint>>& points) override;

@@ -46,7 +46,8 @@ class SqliteStore final : public Store {
   StatusOr<std::vector<TrialRecord>> ListTrialsPage(std::int64_t study_id, const TrialQuery& query) override;
 
   StatusOr<SegmentRecord> StartSegment(const SegmentRecord& segment) override;
-  StatusOr<std::pair<TrialRecord, SegmentRecord>> CreateRunningTrial(std::int64_t study_id, const Params& params,
+  StatusOr<std::pair<TrialRecord, SegmentRecord>> CreateRunningTrial(std::int64_t study_id,
+                                                                     const Params& params,
                                                                      const SegmentRecord& segment) override;
   Status AppendMetrics(std::int64_t segment_id, const MetricPoint& point) override;
   Status AppendMetricsBatch(const std::vector<std::pair<std::int64_t, MetricPoint>>& points) override;
@@ -109,8 +110,8 @@ class SqliteStore final : public Store {
   bool TrialExists(std::int64_t trial_id);
   std::optional<TrialHead> FindTrialHead(std::int64_t trial_id);
   // The bodies of CreateTrial and StartSegment.
-  StatusOr<TrialRecord> InsertTrial(std::int64_t study_id, const Params& params, std::optional<std::int64_t> parent_id,
-                                    int generation);
+  StatusOr<TrialRecord> InsertTrial(std::int64_t study_id, const Params& params,
+                                    std::optional<std::int64_t> parent_id, int generation);
   StatusOr<SegmentRecord> InsertSegment(const SegmentRecord& segment);
   Params LoadParams(std::int64_t trial_id);
   void WriteParams(std::int64_t trial_id, const Params& params);

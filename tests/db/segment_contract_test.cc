@@ -88,8 +88,10 @@ TYPED_TEST(SegmentContractTest, CreateRunningTrialCreatesAndStartsOneTrialAtOnce
   // Refused: nothing is written.
   SegmentRecord bad = first;
   bad.step_end = -1;
-  EXPECT_EQ(this->store_->CreateRunningTrial(s.id, params, bad).status().code(), Status::Code::kInvalidArgument);
-  EXPECT_EQ(this->store_->CreateRunningTrial(s.id + 100, params, first).status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(this->store_->CreateRunningTrial(s.id, params, bad).status().code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(this->store_->CreateRunningTrial(s.id + 100, params, first).status().code(),
+            Status::Code::kNotFound);
   AT_ASSERT_OK_AND_ASSIGN(std::vector<TrialRecord> trials, this->store_->ListTrials(s.id));
   EXPECT_EQ(trials.size(), 2u);
   AT_ASSERT_OK_AND_ASSIGN(std::vector<EventRecord> after, this->store_->ListEvents(s.id, 0, 100));

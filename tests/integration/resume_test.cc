@@ -33,7 +33,8 @@ TEST_F(ResumeTest, KillNineThenRerunCompletesEachTrialOnce) {
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFSIGNALED(status));
 
-  const auto completed_before = CompletedTrials(RunAutotune(dir_, "trials --db s.db --study resume --json").out);
+  const auto completed_before =
+      CompletedTrials(RunAutotune(dir_, "trials --db s.db --study resume --json").out);
   ASSERT_LT(completed_before.size(), 12u) << "the kill came too late to test anything";
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // orphans of the killed run finish
 

@@ -63,14 +63,14 @@ struct ClientArgs {
   std::string server;
   std::string token;
   bool json = false;
-  std::string spec_path;       // submit
-  std::string study;           // stop, ask
-  std::int64_t trial_id = 0;   // tell
-  std::optional<double> value;               // tell --value
-  std::optional<std::int64_t> step;          // tell --step
-  std::vector<std::string> metrics;          // tell --metric NAME=VALUE
-  bool failed = false;                       // tell --failed
-  std::string error;                         // tell --error
+  std::string spec_path;             // submit
+  std::string study;                 // stop, ask
+  std::int64_t trial_id = 0;         // tell
+  std::optional<double> value;       // tell --value
+  std::optional<std::int64_t> step;  // tell --step
+  std::vector<std::string> metrics;  // tell --metric NAME=VALUE
+  bool failed = false;               // tell --failed
+  std::string error;                 // tell --error
 };
 int SubmitCommand(const ClientArgs& args);
 int StopCommand(const ClientArgs& args);

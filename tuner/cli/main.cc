@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   auto add_query = [&](const std::string& name, const std::string& help, bool needs_study) {
     auto* c = app.add_subcommand(name, help);
     auto* db = c->add_option("--db", q.db_path, "SQLite store file")->capture_default_str();
-    auto* server = c->add_option("--server", q.server, "Server URL (http://HOST:PORT) instead of a store file");
+    auto* server =
+        c->add_option("--server", q.server, "Server URL (http://HOST:PORT) instead of a store file");
     db->excludes(server);
     c->add_option("--token", q.token, "Bearer token for --server (default: $AUTOTUNE_TOKEN)");
     if (needs_study) c->add_option("--study,study", q.study, "Study name")->required();
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
   export_cmd->callback([&] { code = ExportCommand(q); });
 
   ServeArgs serve;
-  auto* serve_cmd = app.add_subcommand("serve", "Run the study service with its REST API until SIGINT/SIGTERM");
+  auto* serve_cmd =
+      app.add_subcommand("serve", "Run the study service with its REST API until SIGINT/SIGTERM");
   serve_cmd->add_option("--db", serve.db_path, "SQLite store file")->capture_default_str();
   serve_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
   serve_cmd->add_option("--port", serve.port, "Port (0: any free port)")->capture_default_str();
@@ -56,13 +58,17 @@ int main(int argc, char** argv) {
                         "File holding the bearer token clients must send (required off loopback)");
   serve_cmd->add_option("--slots", serve.slots, "Trial programs at once (default: one per CPU core)")
       ->check(CLI::NonNegativeNumber);
-  serve_cmd->add_option("--checkpoint-dir", serve.checkpoint_dir,
-                        "Where segment checkpoints and logs go (default: <store>-checkpoints beside the store)");
-  serve_cmd->add_option("--static-dir", serve.static_dir, "The dashboard's files (default: web/static of this build)");
+  serve_cmd->add_option(
+      "--checkpoint-dir", serve.checkpoint_dir,
+      "Where segment checkpoints and logs go (default: <store>-checkpoints beside the store)");
+  serve_cmd->add_option("--static-dir", serve.static_dir,
+                        "The dashboard's files (default: web/static of this build)");
   serve_cmd->add_option("--body-limit", serve.body_limit, "Largest request body in bytes")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   serve_cmd->add_option("--max-connections", serve.max_connections, "Connections at once")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   serve_cmd->callback([&] { code = ServeCommand(serve); });
 
   ClientArgs c;
@@ -82,7 +88,8 @@ int main(int argc, char** argv) {
   auto* ask_cmd = add_client("ask", "Ask a server for a trial of an ask/tell study");
   ask_cmd->add_option("--study,study", c.study, "Study name")->required();
   ask_cmd->callback([&] { code = AskCommand(c); });
-  auto* tell_cmd = add_client("tell", "Tell a server a trial's value, an intermediate report, or its failure");
+  auto* tell_cmd =
+      add_client("tell", "Tell a server a trial's value, an intermediate report, or its failure");
   tell_cmd->add_option("trial", c.trial_id, "Trial id (as `ask` printed it)")->required();
   tell_cmd->add_option("--value", c.value, "The trial's objective value: completes it");
   tell_cmd->add_option("--step", c.step, "The step of a report (or of the value)");

@@ -88,14 +88,14 @@ int ShowCommand(const QueryArgs& args) {
   std::cout << "study:     " << v.study.name << " (id " << v.study.id << ")\n"
             << "state:     " << ToString(v.study.state) << "\n"
             << "trials:    " << v.total() << " " << web::CountsJson(v.counts).dump() << "\n"
-            << "objective: " << (v.objective.mode == Mode::kMax ? "maximise " : "minimise ") << v.objective.metric
-            << "\n"
+            << "objective: " << (v.objective.mode == Mode::kMax ? "maximise " : "minimise ")
+            << v.objective.metric << "\n"
             << "searcher:  " << v.searcher;
   if (v.attributes.count("searcher")) std::cout << " (" << v.attributes.at("searcher") << ")";
   std::cout << "\nscheduler: " << v.scheduler << "\n";
   if (v.best) {
-    std::cout << "best:      trial " << v.best->id << ", " << v.objective.metric << "=" << FormatValue(v.best->value)
-              << ", " << ToString(v.best->params) << "\n";
+    std::cout << "best:      trial " << v.best->id << ", " << v.objective.metric << "="
+              << FormatValue(v.best->value) << ", " << ToString(v.best->params) << "\n";
   }
   std::cout << "spec:      " << v.study.spec_json << "\n";
   return kExitOk;
@@ -106,7 +106,8 @@ int TrialsCommand(const QueryArgs& args) {
   if (!args.state.empty()) {
     TrialState s;
     if (!ParseTrialState(args.state, &s))
-      return Fail(kExitBadInput, "--state must be one of pending, running, paused, completed, pruned, failed");
+      return Fail(kExitBadInput,
+                  "--state must be one of pending, running, paused, completed, pruned, failed");
     filter = s;
   }
   auto o = OpenStudy(args);
@@ -118,7 +119,8 @@ int TrialsCommand(const QueryArgs& args) {
     return kExitOk;
   }
   const bool show_errors = filter && (*filter == TrialState::kFailed || *filter == TrialState::kPruned);
-  std::cout << TrialTable(RankTrials(*trials, o->view.objective, args.limit), o->view.objective.metric, show_errors);
+  std::cout << TrialTable(RankTrials(*trials, o->view.objective, args.limit), o->view.objective.metric,
+                          show_errors);
   return kExitOk;
 }
 
@@ -130,15 +132,16 @@ int BestCommand(const QueryArgs& args) {
   if (args.json) {
     std::cout << BestJson(t) << "\n";
   } else {
-    std::cout << "trial " << t.id << ": " << o->view.objective.metric << "=" << FormatValue(t.value) << " at step "
-              << t.step << "\n"
+    std::cout << "trial " << t.id << ": " << o->view.objective.metric << "=" << FormatValue(t.value)
+              << " at step " << t.step << "\n"
               << ToString(t.params) << "\n";
   }
   return kExitOk;
 }
 
 int ExportCommand(const QueryArgs& args) {
-  if (args.format != "csv" && args.format != "json") return Fail(kExitBadInput, "--format must be csv or json");
+  if (args.format != "csv" && args.format != "json")
+    return Fail(kExitBadInput, "--format must be csv or json");
   auto o = OpenStudy(args);
   if (!o.ok()) return Fail(o.status());
   auto trials = o->source->Trials(o->view, std::nullopt);
@@ -154,7 +157,8 @@ int TrialCommand(const QueryArgs& args) {
   if (!trial.ok()) return Fail(trial.status());
   auto segments = (*source)->Segments(trial->id);
   auto study = (*source)->StudyById(trial->study_id);
-  if (!study.ok() || !segments.ok()) return Fail(kExitFailed, (study.ok() ? segments.status() : study.status()).ToString());
+  if (!study.ok() || !segments.ok())
+    return Fail(kExitFailed, (study.ok() ? segments.status() : study.status()).ToString());
   if (args.json) {
     std::cout << TrialDetailJson(*trial, *segments) << "\n";
     return kExitOk;

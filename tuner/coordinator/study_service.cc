@@ -18,8 +18,8 @@ std::string DescribeThisProcess() {
 }
 
 Status RunsItsOwnPrograms(const std::string& study) {
-  return Status::FailedPrecondition("study '" + study +
-                                    "' runs its own trial programs; ask/tell is for studies without a trial section");
+  return Status::FailedPrecondition(
+      "study '" + study + "' runs its own trial programs; ask/tell is for studies without a trial section");
 }
 
 }  // namespace
@@ -88,9 +88,11 @@ StatusOr<OpenedStudy> StudyService::Open(const ParsedSpec& parsed) {
 }
 
 StatusOr<StudyService::Active*> StudyService::Activate(const StudyRecord& study, const StudySpec& spec) {
-  if (active_.count(study.id)) return Status::FailedPrecondition("study '" + study.name + "' runs here already");
+  if (active_.count(study.id))
+    return Status::FailedPrecondition("study '" + study.name + "' runs here already");
   AT_ASSIGN_OR_RETURN(auto lease, store_.AcquireStudy(study.id, options_.owner));
-  AT_ASSIGN_OR_RETURN(auto searcher, MakeSearcher(spec.searcher, spec.space, spec.seed, spec.budget.max_parallel));
+  AT_ASSIGN_OR_RETURN(auto searcher,
+                      MakeSearcher(spec.searcher, spec.space, spec.seed, spec.budget.max_parallel));
   Active& a = active_[study.id];
   a.spec = spec;
   a.lease = std::move(lease);
@@ -132,7 +134,8 @@ Status StudyService::Run(std::int64_t study_id, DoneFn done) {
 Status StudyService::Serve(std::int64_t study_id, DoneFn done) {
   AT_ASSIGN_OR_RETURN(StudyRecord study, store_.GetStudy(study_id));
   if (study.state == StudyState::kCompleted || study.state == StudyState::kFailed) {
-    return Status::FailedPrecondition("study '" + study.name + "' already finished (" + ToString(study.state) + ")");
+    return Status::FailedPrecondition("study '" + study.name + "' already finished (" +
+                                      ToString(study.state) + ")");
   }
   AT_ASSIGN_OR_RETURN(StudySpec spec, StoredSpec(study));
   if (spec.trial) {
@@ -146,9 +149,10 @@ Status StudyService::Serve(std::int64_t study_id, DoneFn done) {
   a->ask_tell->on_log = [this, study_id](const std::string& line) {
     if (on_log) on_log(study_id, line);
   };
-  Status started = a->ask_tell->Start([this, study_id, done = std::move(done)](const Status& s, StudyState state) {
-    OnStudyDone(study_id, s, state, done);
-  });
+  Status started =
+      a->ask_tell->Start([this, study_id, done = std::move(done)](const Status& s, StudyState state) {
+        OnStudyDone(study_id, s, state, done);
+      });
   if (!started.ok()) active_.erase(study_id);  // nothing of it was served
   return started;
 }
@@ -175,7 +179,8 @@ Status StudyService::NotServed(std::int64_t study_id) {
 
 StatusOr<TrialRecord> StudyService::Ask(std::int64_t study_id) {
   auto it = active_.find(study_id);
-  if (it == active_.end() || !it->second.ask_tell || it->second.ask_tell->finished()) return NotServed(study_id);
+  if (it == active_.end() || !it->second.ask_tell || it->second.ask_tell->finished())
+    return NotServed(study_id);
   return it->second.ask_tell->Ask();
 }
 
@@ -219,8 +224,10 @@ void StudyService::PumpOthers(std::int64_t freed_by) {
 Status StudyService::Stop(std::int64_t study_id) {
   auto it = active_.find(study_id);
   if (it == active_.end()) return Status::NotFound("study " + std::to_string(study_id) + " is not running here");
-  if (it->second.coordinator) it->second.coordinator->Stop();
-  else it->second.ask_tell->Stop();
+  if (it->second.coordinator)
+    it->second.coordinator->Stop();
+  else
+    it->second.ask_tell->Stop();
   return Status::Ok();
 }
 
@@ -231,8 +238,10 @@ void StudyService::InterruptAll(std::function<void()> done) {
   }
   on_all_done_ = std::move(done);
   for (auto& [id, a] : active_) {
-    if (a.coordinator) a.coordinator->Interrupt();
-    else a.ask_tell->Interrupt();
+    if (a.coordinator)
+      a.coordinator->Interrupt();
+    else
+      a.ask_tell->Interrupt();
   }
 }
 

@@ -113,8 +113,8 @@ class StudyService {
   struct Active {
     StudySpec spec;
     std::unique_ptr<Searcher> searcher;
-    std::unique_ptr<Coordinator> coordinator;    // a study that runs trial programs, or
-    std::unique_ptr<AskTellStudy> ask_tell;      // one driven through ask/tell
+    std::unique_ptr<Coordinator> coordinator;  // a study that runs trial programs, or
+    std::unique_ptr<AskTellStudy> ask_tell;    // one driven through ask/tell
     std::unique_ptr<StudyLease> lease;
   };
 

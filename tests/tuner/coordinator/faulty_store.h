@@ -49,7 +49,8 @@ class FaultyStore : public Store {
   Status AppendMetrics(std::int64_t id, const MetricPoint& p) override { AT_FORWARD("AppendMetrics", AppendMetrics(id, p)); }
   Status AppendMetricsBatch(const std::vector<std::pair<std::int64_t, MetricPoint>>& b) override {
     AT_FORWARD("AppendMetricsBatch", AppendMetricsBatch(b));
-  }  StatusOr<std::pair<TrialRecord, SegmentRecord>> CreateRunningTrial(std::int64_t id, const Params& p,
+  }
+  StatusOr<std::pair<TrialRecord, SegmentRecord>> CreateRunningTrial(std::int64_t id, const Params& p,
                                                                      const SegmentRecord& s) override {
     AT_FORWARD("CreateRunningTrial", CreateRunningTrial(id, p, s));
   }
