@@ -4,7 +4,8 @@
 // trained by SGD on Fashion-MNIST; early on a large step size learns fastest,
 // later a small one fits best). Only the learning rate is tuned.
 //
-//   pbt [--seeds N] [--population P] [--max-steps S] [--interval I] [--workers W] [--work DIR]
+//   pbt [--seeds N] [--first-seed K] [--population P] [--max-steps S] [--interval I] [--workers W]
+//       [--work DIR]
 //
 // Per seed: PBT with P members for S steps (P·S steps); random search over the
 // learning rate with P trials of S steps; a grid of P learning rates held
@@ -24,9 +25,10 @@ using namespace autotune;
 
 int main(int argc, char** argv) {
   CLI::App app{"PBT against random search and the best constant learning rate"};
-  int seeds = 5, population = 8, max_steps = 243, interval = 27, workers = 2;
+  int seeds = 5, first_seed = 0, population = 8, max_steps = 243, interval = 9, workers = 2;
   std::string work = "/tmp/autotune-bench-pbt";
   app.add_option("--seeds", seeds)->capture_default_str();
+  app.add_option("--first-seed", first_seed, "Seeds first-seed, first-seed + 1, ...")->capture_default_str();
   app.add_option("--population", population, "PBT members = random trials = grid points")->capture_default_str();
   app.add_option("--max-steps", max_steps)->capture_default_str();
   app.add_option("--interval", interval, "PBT's perturbation_interval")->capture_default_str();
@@ -66,7 +68,7 @@ int main(int argc, char** argv) {
   std::vector<double> gap_random, gap_grid;
   std::string best_schedule;
   double best_pbt = -1;
-  for (int seed = 0; seed < seeds; ++seed) {
+  for (int seed = first_seed; seed < first_seed + seeds; ++seed) {
     bench::StudyOutcome o[3];
     const char* names[3] = {"pbt", "random", "grid"};
     for (int k = 0; k < 3; ++k) {

@@ -12,11 +12,30 @@ namespace ev = store_events;
 
 StatusOr<SegmentRecord> MemoryStore::StartSegment(const SegmentRecord& segment) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (segment.step_begin < 0 || segment.step_end < segment.step_begin) {
-    return Status::InvalidArgument("segment steps [" + std::to_string(segment.step_begin) + ", " +
-                                       std::to_string(segment.step_end) + ") are not a valid range",
-                                   "step_end");
-  }
+  return StartSegmentLocked(segment);
+}
+
+StatusOr<std::pair<TrialRecord, SegmentRecord>> MemoryStore::CreateRunningTrial(
+    std::int64_t study_id, const Params& params, const SegmentRecord& segment) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Everything that can fail is checked before anything is written.
+  if (segment.step_begin < 0 || segment.step_end < segment.step_begin) return BadRange(segment);
+  AT_ASSIGN_OR_RETURN(TrialRecord trial, CreateTrialLocked(study_id, params, std::nullopt, 0));
+  SegmentRecord first = segment;
+  first.trial_id = trial.id;
+  first.params = params;
+  AT_ASSIGN_OR_RETURN(SegmentRecord started, StartSegmentLocked(first));
+  return std::make_pair(trials_[trial.id - 1], std::move(started));
+}
+
+Status MemoryStore::BadRange(const SegmentRecord& segment) {
+  return Status::InvalidArgument("segment steps [" + std::to_string(segment.step_begin) + ", " +
+                                     std::to_string(segment.step_end) + ") are not a valid range",
+                                 "step_end");
+}
+
+StatusOr<SegmentRecord> MemoryStore::StartSegmentLocked(const SegmentRecord& segment) {
+  if (segment.step_begin < 0 || segment.step_end < segment.step_begin) return BadRange(segment);
   if (!HasTrial(segment.trial_id)) return TrialNotFound(segment.trial_id);
   TrialRecord& trial = trials_[segment.trial_id - 1];
   if (IsFinished(trial.state)) {
@@ -73,10 +92,14 @@ Status MemoryStore::AppendMetrics(std::int64_t segment_id, const MetricPoint& po
                                       ToString(segment.record.state) +
                                       "; metrics can only be appended to a running segment");
   }
-  if (point.values.empty()) return Status::Ok();
+  MergePoint(segment, point);
+  return Status::Ok();
+}
+
+void MemoryStore::MergePoint(Segment& segment, const MetricPoint& point) {
+  if (point.values.empty()) return;  // a point without values records nothing
   Metrics& values = segment.metrics[point.step];
   for (const auto& [name, value] : point.values) values[name] = value;
-  return Status::Ok();
 }
 
 Status MemoryStore::AppendMetricsBatch(const std::vector<std::pair<std::int64_t, MetricPoint>>& points) {
@@ -85,9 +108,7 @@ Status MemoryStore::AppendMetricsBatch(const std::vector<std::pair<std::int64_t,
     if (!HasSegment(segment_id)) return SegmentNotFound(segment_id);
   for (const auto& [segment_id, point] : points) {
     Segment& segment = segments_[segment_id - 1];
-    if (segment.record.state != SegmentState::kRunning || point.values.empty()) continue;
-    Metrics& values = segment.metrics[point.step];
-    for (const auto& [name, value] : point.values) values[name] = value;
+    if (segment.record.state == SegmentState::kRunning) MergePoint(segment, point);
   }
   return Status::Ok();
 }
@@ -117,6 +138,7 @@ Status MemoryStore::FinishSegment(std::int64_t segment_id, const SegmentOutcome&
     const bool is_new = !outcome.checkpoint.empty() && outcome.exploit->checkpoint == outcome.checkpoint;
     if (!is_new) AT_RETURN_IF_ERROR(CheckExploit(trial, *outcome.exploit));
   }
+  for (const MetricPoint& point : outcome.points) MergePoint(segments_[segment_id - 1], point);
   const double now = clock_();
   segment.state = outcome.state;
   segment.exit_code = outcome.exit_code;

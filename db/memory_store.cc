@@ -97,6 +97,11 @@ Status MemoryStore::SetStudyState(std::int64_t study_id, StudyState state) {
 StatusOr<TrialRecord> MemoryStore::CreateTrial(std::int64_t study_id, const Params& params,
                                                std::optional<std::int64_t> parent_id, int generation) {
   std::lock_guard<std::mutex> lock(mu_);
+  return CreateTrialLocked(study_id, params, parent_id, generation);
+}
+
+StatusOr<TrialRecord> MemoryStore::CreateTrialLocked(std::int64_t study_id, const Params& params,
+                                                     std::optional<std::int64_t> parent_id, int generation) {
   if (!HasStudy(study_id)) return StudyNotFound(study_id);
   if (parent_id && !HasTrial(*parent_id)) {
     return Status::NotFound("parent trial " + std::to_string(*parent_id) + " not found");

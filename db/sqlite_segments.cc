@@ -61,81 +61,114 @@ Status TrialNotFound(std::int64_t id) {
 
 }  // namespace
 
+void SqliteStore::UpsertPoint(std::int64_t segment_id, const MetricPoint& point) {
+  auto q = stmts_.Get(kUpsertMetric);
+  for (const auto& [name, value] : point.values) {
+    q->bind(1, static_cast<int64_t>(segment_id));
+    q->bind(2, static_cast<int64_t>(point.step));
+    q->bind(3, name);
+    q->bind(4, value);  // NaN is stored as NULL and read back as NaN
+    q->exec();
+    q->reset();
+  }
+}
+
 StatusOr<SegmentRecord> SqliteStore::StartSegment(const SegmentRecord& segment) {
   return Guarded("StartSegment", [&]() -> StatusOr<SegmentRecord> {
-    if (segment.step_begin < 0 || segment.step_end < segment.step_begin) {
-      return Status::InvalidArgument("segment steps [" + std::to_string(segment.step_begin) + ", " +
-                                         std::to_string(segment.step_end) + ") are not a valid range",
-                                     "step_end");
-    }
     auto txn = Write();
-    const std::optional<TrialHead> head = FindTrialHead(segment.trial_id);
-    if (!head) return TrialNotFound(segment.trial_id);
-    if (IsFinished(head->state)) {
-      return Status::FailedPrecondition("trial " + std::to_string(segment.trial_id) + " is " +
-                                        ToString(head->state) + " and cannot run again");
-    }
-    {
-      auto q = stmts_.Get(kRunningSegmentOfTrial);
-      q->bind(1, static_cast<int64_t>(segment.trial_id));
-      if (q->executeStep()) {
-        return Status::FailedPrecondition("trial " + std::to_string(segment.trial_id) +
-                                          " already has a running segment " +
-                                          std::to_string(q->getColumn(0).getInt64()));
-      }
-    }
-    SegmentRecord out = segment;
-    out.state = SegmentState::kRunning;
-    out.value.reset();
-    out.exit_code = 0;
-    out.error.clear();
-    out.log_tail.clear();
-    out.started_at = clock_();
-    out.finished_at = 0;
-    {
-      auto q = stmts_.Get(kEarlierAttempts);
-      q->bind(1, static_cast<int64_t>(segment.trial_id));
-      q->bind(2, static_cast<int64_t>(segment.step_begin));
-      q->executeStep();
-      out.attempt = q->getColumn(0).getInt();
-    }
-    out.checkpoint_dir = SubstituteAttempt(out.checkpoint_dir, out.attempt);
-    if (!out.resume_from.empty()) {
-      auto q = stmts_.Get(kSourceOfCheckpoint);
-      q->bind(1, out.resume_from);
-      if (q->executeStep()) out.source_trial_id = q->getColumn(0).getInt64();
-    }
-    if (LoadParams(out.trial_id) != out.params) WriteParams(out.trial_id, out.params);
-    {
-      auto q = stmts_.Get(kInsertSegment);
-      q->bind(1, static_cast<int64_t>(out.trial_id));
-      q->bind(2, out.attempt);
-      q->bind(3, static_cast<int64_t>(out.step_begin));
-      q->bind(4, static_cast<int64_t>(out.step_end));
-      q->bind(5, ParamsToJson(out.params));
-      q->bind(6, out.resume_from);
-      q->bind(7, out.checkpoint_dir);
-      q->bind(8, out.started_at);
-      BindOptionalId(*q, 9, out.source_trial_id);
-      q->exec();
-      out.id = db_->getLastInsertRowid();
-    }
-    {
-      auto q = stmts_.Get(kMarkTrialRunning);
-      q->bind(1, out.started_at);
-      q->bind(2, static_cast<int64_t>(out.trial_id));
-      q->exec();
-    }
-    LogEvent(head->study_id, out.trial_id,
-             ev::SegmentStarted(head->number, out.id, out.step_begin, out.step_end, out.attempt),
-             out.started_at);
-    if (head->state != TrialState::kRunning) {
-      LogEvent(head->study_id, out.trial_id, ev::TrialStateChanged(head->number, TrialState::kRunning, ""),
-               out.started_at);
-    }
+    AT_ASSIGN_OR_RETURN(SegmentRecord out, InsertSegment(segment));
     txn.commit();
     return out;
   });
+}
+
+StatusOr<std::pair<TrialRecord, SegmentRecord>> SqliteStore::CreateRunningTrial(
+    std::int64_t study_id, const Params& params, const SegmentRecord& segment) {
+  return Guarded("CreateRunningTrial", [&]() -> StatusOr<std::pair<TrialRecord, SegmentRecord>> {
+    auto txn = Write();  // rolls both back unless both happen
+    AT_ASSIGN_OR_RETURN(TrialRecord trial, InsertTrial(study_id, params, std::nullopt, 0));
+    SegmentRecord first = segment;
+    first.trial_id = trial.id;
+    first.params = params;
+    AT_ASSIGN_OR_RETURN(SegmentRecord started, InsertSegment(first));
+    txn.commit();
+    trial.state = TrialState::kRunning;
+    trial.updated_at = started.started_at;
+    return std::make_pair(std::move(trial), std::move(started));
+  });
+}
+
+StatusOr<SegmentRecord> SqliteStore::InsertSegment(const SegmentRecord& segment) {
+  if (segment.step_begin < 0 || segment.step_end < segment.step_begin) {
+    return Status::InvalidArgument("segment steps [" + std::to_string(segment.step_begin) + ", " +
+                                       std::to_string(segment.step_end) + ") are not a valid range",
+                                   "step_end");
+  }
+  const std::optional<TrialHead> head = FindTrialHead(segment.trial_id);
+  if (!head) return TrialNotFound(segment.trial_id);
+  if (IsFinished(head->state)) {
+    return Status::FailedPrecondition("trial " + std::to_string(segment.trial_id) + " is " +
+                                      ToString(head->state) + " and cannot run again");
+  }
+  {
+    auto q = stmts_.Get(kRunningSegmentOfTrial);
+    q->bind(1, static_cast<int64_t>(segment.trial_id));
+    if (q->executeStep()) {
+      return Status::FailedPrecondition("trial " + std::to_string(segment.trial_id) +
+                                        " already has a running segment " +
+                                        std::to_string(q->getColumn(0).getInt64()));
+    }
+  }
+  SegmentRecord out = segment;
+  out.state = SegmentState::kRunning;
+  out.value.reset();
+  out.exit_code = 0;
+  out.error.clear();
+  out.log_tail.clear();
+  out.started_at = clock_();
+  out.finished_at = 0;
+  {
+    auto q = stmts_.Get(kEarlierAttempts);
+    q->bind(1, static_cast<int64_t>(segment.trial_id));
+    q->bind(2, static_cast<int64_t>(segment.step_begin));
+    q->executeStep();
+    out.attempt = q->getColumn(0).getInt();
+  }
+  out.checkpoint_dir = SubstituteAttempt(out.checkpoint_dir, out.attempt);
+  if (!out.resume_from.empty()) {
+    auto q = stmts_.Get(kSourceOfCheckpoint);
+    q->bind(1, out.resume_from);
+    if (q->executeStep()) out.source_trial_id = q->getColumn(0).getInt64();
+  }
+  if (LoadParams(out.trial_id) != out.params) WriteParams(out.trial_id, out.params);
+  {
+    auto q = stmts_.Get(kInsertSegment);
+    q->bind(1, static_cast<int64_t>(out.trial_id));
+    q->bind(2, out.attempt);
+    q->bind(3, static_cast<int64_t>(out.step_begin));
+    q->bind(4, static_cast<int64_t>(out.step_end));
+    q->bind(5, ParamsToJson(out.params));
+    q->bind(6, out.resume_from);
+    q->bind(7, out.checkpoint_dir);
+    q->bind(8, out.started_at);
+    BindOptionalId(*q, 9, out.source_trial_id);
+    q->exec();
+    out.id = db_->getLastInsertRowid();
+  }
+  {
+    auto q = stmts_.Get(kMarkTrialRunning);
+    q->bind(1, out.started_at);
+    q->bind(2, static_cast<int64_t>(out.trial_id));
+    q->exec();
+  }
+  LogEvent(head->study_id, out.trial_id,
+           ev::SegmentStarted(head->number, out.id, out.step_begin, out.step_end, out.attempt),
+           out.started_at);
+  if (head->state != TrialState::kRunning) {
+    LogEvent(head->study_id, out.trial_id, ev::TrialStateChanged(head->number, TrialState::kRunning, ""),
+             out.started_at);
+  }
+  return out;
 }
 
 Status SqliteStore::AppendMetrics(std::int64_t segment_id, const MetricPoint& point) {
@@ -151,15 +184,7 @@ Status SqliteStore::AppendMetrics(std::int64_t segment_id, const MetricPoint& po
                                           "; metrics can only be appended to a running segment");
       }
     }
-    auto q = stmts_.Get(kUpsertMetric);
-    for (const auto& [name, value] : point.values) {
-      q->bind(1, static_cast<int64_t>(segment_id));
-      q->bind(2, static_cast<int64_t>(point.step));
-      q->bind(3, name);
-      q->bind(4, value);  // NaN is stored as NULL and read back as NaN
-      q->exec();
-      q->reset();
-    }
+    UpsertPoint(segment_id, point);
     txn.commit();
     return Status::Ok();
   });
@@ -178,16 +203,7 @@ Status SqliteStore::AppendMetricsBatch(const std::vector<std::pair<std::int64_t,
         if (!q->executeStep()) return SegmentNotFound(segment_id);
         known = running.emplace(segment_id, q->getColumn(1).getString() == "running").first;
       }
-      if (!known->second) continue;
-      auto q = stmts_.Get(kUpsertMetric);
-      for (const auto& [name, value] : point.values) {
-        q->bind(1, static_cast<int64_t>(segment_id));
-        q->bind(2, static_cast<int64_t>(point.step));
-        q->bind(3, name);
-        q->bind(4, value);
-        q->exec();
-        q->reset();
-      }
+      if (known->second) UpsertPoint(segment_id, point);
     }
     txn.commit();
     return Status::Ok();
@@ -216,6 +232,7 @@ Status SqliteStore::FinishSegment(std::int64_t segment_id, const SegmentOutcome&
     }
     const std::optional<TrialHead> head = FindTrialHead(trial_id);
     if (!head) return TrialNotFound(trial_id);
+    for (const MetricPoint& point : outcome.points) UpsertPoint(segment_id, point);
     const double now = clock_();
     {
       auto q = stmts_.Get(kEndSegment);

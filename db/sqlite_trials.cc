@@ -160,44 +160,50 @@ StatusOr<TrialRecord> SqliteStore::CreateTrial(std::int64_t study_id, const Para
                                                std::optional<std::int64_t> parent_id, int generation) {
   return Guarded("CreateTrial", [&]() -> StatusOr<TrialRecord> {
     auto txn = Write();
-    if (!StudyExists(study_id)) return StudyNotFound(study_id);
-    if (parent_id && !TrialExists(*parent_id)) {
-      return Status::NotFound("parent trial " + std::to_string(*parent_id) + " not found");
-    }
-    TrialRecord trial;
-    trial.study_id = study_id;
-    trial.params = params;
-    trial.parent_id = parent_id;
-    trial.generation = generation;
-    trial.created_at = trial.updated_at = clock_();
-    {
-      auto q = stmts_.Get(kNextTrialNumber);
-      q->bind(1, static_cast<int64_t>(study_id));
-      trial.number = q->executeStep() ? q->getColumn(0).getInt() : 0;
-    }
-    {
-      auto q = stmts_.Get(kInsertTrial);
-      q->bind(1, static_cast<int64_t>(study_id));
-      q->bind(2, trial.number);
-      BindOptionalId(*q, 3, parent_id);
-      q->bind(4, generation);
-      q->bind(5, trial.created_at);
-      q->exec();
-      trial.id = db_->getLastInsertRowid();
-    }
-    auto q = stmts_.Get(kInsertParam);
-    for (const auto& [name, value] : params) {
-      q->bind(1, static_cast<int64_t>(trial.id));
-      q->bind(2, name);
-      q->bind(3, ParamTypeTag(value));
-      BindParamValue(*q, 4, value);
-      q->exec();
-      q->reset();
-    }
-    LogEvent(study_id, trial.id, ev::TrialCreated(trial.number, params), trial.created_at);
+    AT_ASSIGN_OR_RETURN(TrialRecord trial, InsertTrial(study_id, params, parent_id, generation));
     txn.commit();
     return trial;
   });
+}
+
+StatusOr<TrialRecord> SqliteStore::InsertTrial(std::int64_t study_id, const Params& params,
+                                               std::optional<std::int64_t> parent_id, int generation) {
+  if (!StudyExists(study_id)) return StudyNotFound(study_id);
+  if (parent_id && !TrialExists(*parent_id)) {
+    return Status::NotFound("parent trial " + std::to_string(*parent_id) + " not found");
+  }
+  TrialRecord trial;
+  trial.study_id = study_id;
+  trial.params = params;
+  trial.parent_id = parent_id;
+  trial.generation = generation;
+  trial.created_at = trial.updated_at = clock_();
+  {
+    auto q = stmts_.Get(kNextTrialNumber);
+    q->bind(1, static_cast<int64_t>(study_id));
+    trial.number = q->executeStep() ? q->getColumn(0).getInt() : 0;
+  }
+  {
+    auto q = stmts_.Get(kInsertTrial);
+    q->bind(1, static_cast<int64_t>(study_id));
+    q->bind(2, trial.number);
+    BindOptionalId(*q, 3, parent_id);
+    q->bind(4, generation);
+    q->bind(5, trial.created_at);
+    q->exec();
+    trial.id = db_->getLastInsertRowid();
+  }
+  auto q = stmts_.Get(kInsertParam);
+  for (const auto& [name, value] : params) {
+    q->bind(1, static_cast<int64_t>(trial.id));
+    q->bind(2, name);
+    q->bind(3, ParamTypeTag(value));
+    BindParamValue(*q, 4, value);
+    q->exec();
+    q->reset();
+  }
+  LogEvent(study_id, trial.id, ev::TrialCreated(trial.number, params), trial.created_at);
+  return trial;
 }
 
 StatusOr<TrialRecord> SqliteStore::GetTrial(std::int64_t trial_id) {

@@ -60,6 +60,9 @@ struct SegmentOutcome {
   std::int64_t next_step_end = 0;  // pending: the end of its next segment (0 keeps the old plan)
   std::optional<Params> next_params;  // new params for its next segment
   std::optional<Exploit> exploit;  // applied after the checkpoint above is recorded
+  // Metric points of this segment recorded with its end, as AppendMetrics
+  // would have before it (an ask/tell worker's final value and its step).
+  std::vector<MetricPoint> points;
 };
 
 struct CheckpointRecord {
@@ -138,6 +141,12 @@ class Store {
   // finished (IsFinished) or already has a running segment; InvalidArgument
   // unless 0 <= begin <= end.
   virtual StatusOr<SegmentRecord> StartSegment(const SegmentRecord& segment) = 0;
+  // An ask/tell worker's trial: CreateTrial (no parent) and StartSegment of
+  // its first segment (`segment` with trial_id and params set from the new
+  // trial) in one transaction; the trial is returned running. Errors as for
+  // those two; on any, nothing is written.
+  virtual StatusOr<std::pair<TrialRecord, SegmentRecord>> CreateRunningTrial(
+      std::int64_t study_id, const Params& params, const SegmentRecord& segment) = 0;
   // Reports of one segment and step merge into one point (a name reported
   // again replaces its value); a point without values records nothing.
   // FailedPrecondition when the segment is no longer running.
@@ -146,8 +155,9 @@ class Store {
   // of segments that are no longer running are skipped; NotFound for an
   // unknown segment.
   virtual Status AppendMetricsBatch(const std::vector<std::pair<std::int64_t, MetricPoint>>& points) = 0;
-  // Ends a running segment and applies the outcome to its trial; a new
-  // checkpoint is recorded in the checkpoints table.
+  // Ends a running segment, records outcome.points as its metrics and
+  // applies the outcome to its trial; a new checkpoint is recorded in the
+  // checkpoints table.
   // An absent value, empty checkpoint or empty trial_error keeps the trial's
   // earlier one. FailedPrecondition when the segment already finished.
   virtual Status FinishSegment(std::int64_t segment_id, const SegmentOutcome& outcome) = 0;

@@ -39,6 +39,9 @@ class MemoryStore final : public Store {
   StatusOr<std::vector<TrialRecord>> ListTrialsPage(std::int64_t study_id, const TrialQuery& query) override;
 
   StatusOr<SegmentRecord> StartSegment(const SegmentRecord& segment) override;
+  StatusOr<std::pair<TrialRecord, SegmentRecord>> CreateRunningTrial(std::int64_t study_id,
+                                                                     const Params& params,
+                                                                     const SegmentRecord& segment) override;
   Status AppendMetrics(std::int64_t segment_id, const MetricPoint& point) override;
   Status AppendMetricsBatch(const std::vector<std::pair<std::int64_t, MetricPoint>>& points) override;
   Status FinishSegment(std::int64_t segment_id, const SegmentOutcome& outcome) override;
@@ -79,11 +82,18 @@ class MemoryStore final : public Store {
 
   // Helpers below run with mu_ held.
   void SetTrialStateLocked(TrialRecord& trial, TrialState state, const std::string& error, double now);
+  // The bodies of CreateTrial and StartSegment.
+  StatusOr<TrialRecord> CreateTrialLocked(std::int64_t study_id, const Params& params,
+                                          std::optional<std::int64_t> parent_id, int generation);
+  StatusOr<SegmentRecord> StartSegmentLocked(const SegmentRecord& segment);
+  static Status BadRange(const SegmentRecord& segment);
   void AddEventLocked(std::int64_t study_id, std::optional<std::int64_t> trial_id,
                       const store_events::EventText& text, double now);
   Status CheckExploit(const TrialRecord& trial, const Exploit& exploit) const;
   void ApplyExploit(TrialRecord& trial, const Exploit& exploit, double now);
   void AddCheckpoint(CheckpointRecord c);
+  // Merges a point into a segment's metrics (a name reported again at a step replaces its value).
+  static void MergePoint(Segment& segment, const MetricPoint& point);
 
   std::mutex mu_;
   const std::function<double()> clock_;

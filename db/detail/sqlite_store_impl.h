@@ -46,6 +46,9 @@ class SqliteStore final : public Store {
   StatusOr<std::vector<TrialRecord>> ListTrialsPage(std::int64_t study_id, const TrialQuery& query) override;
 
   StatusOr<SegmentRecord> StartSegment(const SegmentRecord& segment) override;
+  StatusOr<std::pair<TrialRecord, SegmentRecord>> CreateRunningTrial(std::int64_t study_id,
+                                                                     const Params& params,
+                                                                     const SegmentRecord& segment) override;
   Status AppendMetrics(std::int64_t segment_id, const MetricPoint& point) override;
   Status AppendMetricsBatch(const std::vector<std::pair<std::int64_t, MetricPoint>>& points) override;
   Status FinishSegment(std::int64_t segment_id, const SegmentOutcome& outcome) override;
@@ -106,11 +109,17 @@ class SqliteStore final : public Store {
   bool StudyExists(std::int64_t study_id);
   bool TrialExists(std::int64_t trial_id);
   std::optional<TrialHead> FindTrialHead(std::int64_t trial_id);
+  // The bodies of CreateTrial and StartSegment.
+  StatusOr<TrialRecord> InsertTrial(std::int64_t study_id, const Params& params,
+                                    std::optional<std::int64_t> parent_id, int generation);
+  StatusOr<SegmentRecord> InsertSegment(const SegmentRecord& segment);
   Params LoadParams(std::int64_t trial_id);
   void WriteParams(std::int64_t trial_id, const Params& params);
   // Applies an exploit to a trial row (params, lineage, step, checkpoint).
   void ApplyExploit(std::int64_t trial_id, const TrialHead& head, const Exploit& exploit, double now);
   void SetNextStepEnd(std::int64_t trial_id, std::int64_t next_step_end);
+  // Merges a point into a segment's metrics (a name reported again at a step replaces its value).
+  void UpsertPoint(std::int64_t segment_id, const MetricPoint& point);
   Status CheckExploit(const TrialHead& head, const Exploit& exploit);
   void SetTrialStateRow(std::int64_t trial_id, TrialState state, const std::string& error, double now);
   void LogEvent(std::int64_t study_id, std::optional<std::int64_t> trial_id,

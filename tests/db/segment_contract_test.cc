@@ -56,6 +56,48 @@ TYPED_TEST(SegmentContractTest, StartSegmentMarksTrialRunningAndFillsIdAttemptAn
   EXPECT_EQ(got.finished_at, 0);
 }
 
+TYPED_TEST(SegmentContractTest, CreateRunningTrialCreatesAndStartsOneTrialAtOnceOrNothing) {
+  const StudyRecord s = this->NewStudy();
+  this->NewTrial(s.id);  // number 0
+  this->now_ = 1020;
+  SegmentRecord first;
+  first.step_begin = 0;
+  first.step_end = 1;
+  first.trial_id = 999;  // ignored: the new trial's
+  const Params params = {{"x", 0.25}, {"opt", std::string("sgd")}};
+  AT_ASSERT_OK_AND_ASSIGN(auto created, this->store_->CreateRunningTrial(s.id, params, first));
+  const auto& [trial, segment] = created;
+  EXPECT_EQ(trial.number, 1);
+  EXPECT_EQ(trial.state, TrialState::kRunning);
+  EXPECT_EQ(trial.params, params);
+  EXPECT_EQ(segment.trial_id, trial.id);
+  EXPECT_EQ(segment.state, SegmentState::kRunning);
+  EXPECT_EQ(segment.params, params);
+  EXPECT_EQ(segment.started_at, 1020);
+  AT_ASSERT_OK_AND_ASSIGN(TrialRecord stored, this->store_->GetTrial(trial.id));
+  EXPECT_EQ(stored.state, TrialState::kRunning);
+  EXPECT_EQ(stored.params, params);
+  AT_ASSERT_OK_AND_ASSIGN(std::vector<SegmentRecord> segments, this->store_->ListSegments(trial.id));
+  ASSERT_EQ(segments.size(), 1u);
+  EXPECT_EQ(segments[0].id, segment.id);
+  AT_ASSERT_OK_AND_ASSIGN(std::vector<EventRecord> events, this->store_->ListEvents(s.id, 0, 100));
+  std::vector<std::string> kinds = Kinds(events);
+  ASSERT_GE(kinds.size(), 3u);
+  EXPECT_EQ(std::vector<std::string>(kinds.end() - 3, kinds.end()),
+            (std::vector<std::string>{"trial.created", "segment.started", "trial.running"}));
+  // Refused: nothing is written.
+  SegmentRecord bad = first;
+  bad.step_end = -1;
+  EXPECT_EQ(this->store_->CreateRunningTrial(s.id, params, bad).status().code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(this->store_->CreateRunningTrial(s.id + 100, params, first).status().code(),
+            Status::Code::kNotFound);
+  AT_ASSERT_OK_AND_ASSIGN(std::vector<TrialRecord> trials, this->store_->ListTrials(s.id));
+  EXPECT_EQ(trials.size(), 2u);
+  AT_ASSERT_OK_AND_ASSIGN(std::vector<EventRecord> after, this->store_->ListEvents(s.id, 0, 100));
+  EXPECT_EQ(after.size(), events.size());
+}
+
 TYPED_TEST(SegmentContractTest, AttemptCountsEarlierSegmentsWithTheSameStepBegin) {
   const StudyRecord s = this->NewStudy();
   const TrialRecord t = this->NewTrial(s.id);
@@ -242,6 +284,26 @@ TYPED_TEST(SegmentContractTest, FinishingTwiceIsRefusedAndChangesNothing) {
   EXPECT_EQ(after.size(), before.size());
   AT_ASSERT_OK_AND_ASSIGN(std::vector<MetricPoint> metrics, this->store_->GetMetrics(t.id));
   EXPECT_TRUE(metrics.empty());
+}
+
+TYPED_TEST(SegmentContractTest, OutcomePointsAreRecordedWithTheSegmentsEndAndOnlyThen) {
+  const StudyRecord s = this->NewStudy();
+  const TrialRecord t = this->NewTrial(s.id);
+  const SegmentRecord seg = this->Start(t.id, 0, 1);
+  AT_ASSERT_OK(this->store_->AppendMetrics(seg.id, MetricPoint{3, {{"loss", 0.5}, {"value", 9}}}));
+  SegmentOutcome done = this->Completed(3, 0.25, "");
+  done.points = {MetricPoint{3, {{"value", 0.25}}}, MetricPoint{4, {}}};  // the second records nothing
+  AT_ASSERT_OK(this->store_->FinishSegment(seg.id, done));
+  AT_ASSERT_OK_AND_ASSIGN(std::vector<MetricPoint> metrics, this->store_->GetMetrics(t.id));
+  ASSERT_EQ(metrics.size(), 1u);
+  EXPECT_EQ(metrics[0].step, 3);
+  EXPECT_EQ(metrics[0].values, (Metrics{{"loss", 0.5}, {"value", 0.25}}));  // merged into the step's point
+  // A refused end records none of its points.
+  SegmentOutcome again = this->Completed(5, 1.0, "");
+  again.points = {MetricPoint{5, {{"value", 1.0}}}};
+  EXPECT_EQ(this->store_->FinishSegment(seg.id, again).code(), Status::Code::kFailedPrecondition);
+  AT_ASSERT_OK_AND_ASSIGN(metrics, this->store_->GetMetrics(t.id));
+  EXPECT_EQ(metrics.size(), 1u);
 }
 
 TYPED_TEST(SegmentContractTest, MarkCheckpointDeletedFlagsOnlyThatCheckpoint) {

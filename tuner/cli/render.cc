@@ -7,18 +7,13 @@
 #include <set>
 #include <sstream>
 
+#include "web/views.h"
+
 namespace autotune {
 namespace {
 
-nlohmann::json ParamsObject(const Params& p) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& [k, v] : p) j[k] = std::visit([](const auto& x) { return nlohmann::json(x); }, v);
-  return j;
-}
-
-nlohmann::json OptionalJson(const std::optional<double>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
+using web::OptionalJson;
+using web::ParamsJson;
 
 std::string CsvField(const std::string& s) {
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
@@ -126,53 +121,11 @@ std::string TrialDetailText(const TrialRecord& t, const std::vector<SegmentRecor
   return out;
 }
 
-std::string ScheduleJson(const LearnedSchedule& schedule, const TrialRecord& trial, const StudySpec& spec) {
-  nlohmann::json steps = nlohmann::json::array(), lineage = nlohmann::json::array();
-  for (const auto& e : schedule.entries) {
-    if (steps.empty() || steps.back()["params"] != ParamsObject(e.params))
-      steps.push_back({{"step", e.step}, {"params", ParamsObject(e.params)}});
-    if (lineage.empty() || lineage.back()["trial_id"] != e.trial_id)
-      lineage.push_back({{"step", e.step}, {"trial_id", e.trial_id}});
-  }
-  nlohmann::json j = {{"trial_id", schedule.trial_id},
-                      {"value", OptionalJson(trial.value)},
-                      {"step", schedule.end_step},
-                      {"max_steps", spec.trial ? spec.trial->max_steps : 0},
-                      {"schedule", steps},
-                      {"lineage", lineage}};
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 std::string TrialDetailJson(const TrialRecord& t, const std::vector<SegmentRecord>& segments) {
-  nlohmann::json segs = nlohmann::json::array();
-  for (const auto& s : segments) {
-    segs.push_back({{"segment_id", s.id},
-                    {"step_begin", s.step_begin},
-                    {"step_end", s.step_end},
-                    {"attempt", s.attempt},
-                    {"state", ToString(s.state)},
-                    {"exit_code", s.exit_code},
-                    {"value", OptionalJson(s.value)},
-                    {"params", ParamsObject(s.params)},
-                    {"resume_from", s.resume_from},
-                    {"source_trial_id", s.source_trial_id ? nlohmann::json(*s.source_trial_id) : nlohmann::json(nullptr)},
-                    {"checkpoint_dir", s.checkpoint_dir},
-                    {"error", s.error},
-                    {"log_tail", s.log_tail}});
-  }
-  nlohmann::json j = {{"trial_id", t.id},
-                      {"number", t.number},
-                      {"study_id", t.study_id},
-                      {"state", ToString(t.state)},
-                      {"value", OptionalJson(t.value)},
-                      {"step", t.step},
-                      {"params", ParamsObject(t.params)},
-                      {"parent_id", t.parent_id ? nlohmann::json(*t.parent_id) : nlohmann::json(nullptr)},
-                      {"generation", t.generation},
-                      {"checkpoint", t.checkpoint},
-                      {"error", t.error},
-                      {"segments", segs}};
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  nlohmann::json j = web::TrialJson(t);
+  j["segments"] = nlohmann::json::array();
+  for (const auto& s : segments) j["segments"].push_back(web::SegmentJson(s));
+  return web::Dump(j, 2);
 }
 
 std::string TrialsJson(const std::vector<TrialRecord>& trials) {
@@ -181,19 +134,14 @@ std::string TrialsJson(const std::vector<TrialRecord>& trials) {
     a.push_back({{"trial_id", t.id},
                  {"state", ToString(t.state)},
                  {"value", OptionalJson(t.value)},
-                 {"params", ParamsObject(t.params)},
+                 {"params", ParamsJson(t.params)},
                  {"parent_id", t.parent_id ? nlohmann::json(*t.parent_id) : nlohmann::json(nullptr)},
-                 {"generation", t.generation},
-                 {"step", t.step}});
+                 {"generation", t.generation}});
   }
   return a.dump(2);
 }
 
-std::string BestJson(const TrialRecord& t) {
-  nlohmann::json j = {{"trial_id", t.id}, {"value", OptionalJson(t.value)}, {"params", ParamsObject(t.params)},
-                      {"step", t.step}};
-  return j.dump(2);
-}
+std::string BestJson(const TrialRecord& t) { return web::BestJson(t).dump(2); }
 
 std::string TrialsCsv(const std::vector<TrialRecord>& trials) {
   std::set<std::string> names;

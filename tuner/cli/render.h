@@ -7,7 +7,6 @@
 
 #include "db/store.h"
 #include "tuner/coordinator/coordinator.h"
-#include "tuner/coordinator/lineage.h"
 #include "tuner/core/spec.h"
 
 namespace autotune {
@@ -31,10 +30,6 @@ std::string TrialDetailText(const TrialRecord& t, const std::vector<SegmentRecor
                             const std::string& study, const std::string& metric);
 std::string TrialDetailJson(const TrialRecord& t, const std::vector<SegmentRecord>& segments);
 
-// A learned schedule: {"trial_id", "value", "max_steps", "schedule": [{"step",
-// "params"}] (what scheduler `replay` takes), "lineage": [{"step",
-// "trial_id"}] (whose training each stretch was)}.
-std::string ScheduleJson(const LearnedSchedule& schedule, const TrialRecord& trial, const StudySpec& spec);
 
 // {"trial_id", "state", "value", "params", "parent_id", "generation"} per trial.
 std::string TrialsJson(const std::vector<TrialRecord>& trials);

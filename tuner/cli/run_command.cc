@@ -14,6 +14,7 @@
 #include "tuner/cli/commands.h"
 #include "tuner/cli/render.h"
 #include "tuner/cli/repeater.h"
+#include "tuner/cli/store_paths.h"
 #include "tuner/coordinator/study_service.h"
 #include "tuner/core/spec_json.h"
 #include "tuner/executor/local_process.h"
@@ -81,14 +82,6 @@ void PrintFailures(Store& store, const std::vector<TrialRecord>& trials) {
     std::cout << "Its output ended with:\n";
     for (std::size_t i = from; i < lines.size(); ++i) std::cout << "  | " << lines[i] << "\n";
   }
-}
-
-// <folder of the store>/<store name without extension>-checkpoints: for the
-// default ./autotune.db that is ./autotune-checkpoints; stores side by side
-// keep their checkpoints apart.
-std::string DefaultCheckpointRoot(const std::string& db_path) {
-  const fs::path db = fs::absolute(db_path);
-  return (db.parent_path() / (db.stem().string() + "-checkpoints")).string();
 }
 
 // The exit status and message for a study that could not be opened or run.

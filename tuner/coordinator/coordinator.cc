@@ -9,6 +9,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "tuner/coordinator/warm_start.h"
 #include "tuner/core/rng.h"
 
 namespace autotune {
@@ -106,30 +107,7 @@ Status Coordinator::Load() {
 }
 
 Status Coordinator::LoadWarmStart() {
-  history_.prior.clear();
-  for (const auto& w : spec_.warm_start) {
-    Observation o;
-    o.params = w.params;
-    o.state = TrialState::kCompleted;
-    o.loss = spec_.objective.Loss(w.value);
-    history_.prior.push_back(std::move(o));
-  }
-  if (spec_.warm_start_study.empty()) return Status::Ok();
-  AT_ASSIGN_OR_RETURN(auto other, store_.FindStudy(spec_.warm_start_study));
-  if (!other) {
-    return Status::InvalidArgument("no study named '" + spec_.warm_start_study + "' in this store",
-                                   "warm_start.study");
-  }
-  AT_ASSIGN_OR_RETURN(auto trials, store_.ListTrials(other->id));
-  for (const auto& t : trials) {
-    // Trials whose params do not fit this study's space cannot inform it.
-    if (t.state != TrialState::kCompleted || !t.value || !spec_.space.Validate(t.params).ok()) continue;
-    Observation o;
-    o.params = t.params;
-    o.state = TrialState::kCompleted;
-    o.loss = spec_.objective.Loss(*t.value);
-    history_.prior.push_back(std::move(o));
-  }
+  AT_ASSIGN_OR_RETURN(history_.prior, WarmStartObservations(store_, spec_));
   return Status::Ok();
 }
 

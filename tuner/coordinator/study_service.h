@@ -6,7 +6,10 @@
 // others), and stops or interrupts them. Every method runs on the
 // io_context's thread.
 //
-// One owner per study: Run() takes the study's lease in the store, so a
+// Studies without a trial section are driven from outside through ask/tell
+// (tuner/coordinator/ask_tell.h): Serve() opens one for Ask and Tell.
+//
+// One owner per study: Run() and Serve() take the study's lease in the store, so a
 // second process (or a second Run) on the same study is refused with a
 // message naming the owner, and an owner that died (kill -9) no longer
 // holds it.
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "db/store.h"
+#include "tuner/coordinator/ask_tell.h"
 #include "tuner/coordinator/coordinator.h"
 #include "tuner/core/spec_canonical.h"
 #include "tuner/core/spec_json.h"
@@ -32,6 +36,9 @@ struct ServiceOptions {
   std::string checkpoint_root;   // <root>/<study>/...
   int keep_best_checkpoints = 5;
   std::function<double()> now;   // for the coordinators (tests inject one)
+  // Unix seconds, the store's clock: ask/tell leases run from the segment
+  // starts the store records. Default: the system clock.
+  std::function<double()> wall_now;
   std::string owner;             // who runs studies, for lease messages; default "pid N on host"
   double metric_flush_s = 0.25;
 };
@@ -68,12 +75,30 @@ class StudyService {
   // no trial section, runs here already, or another process owns it.
   Status Run(std::int64_t study_id, DoneFn done);
 
-  // Stop: cancel its running segments and end it as stopped (resumable).
+  // Serves an open ask/tell study (no trial section) until it ends; done as
+  // for Run. FailedPrecondition when the study is finished, has a trial
+  // section, is served or run here already, or another process owns it.
+  Status Serve(std::int64_t study_id, DoneFn done);
+  // Run for a study with a trial section, Serve for one without.
+  Status Start(std::int64_t study_id, DoneFn done);
+
+  // Ask/tell (AskTellStudy's contract). NotFound for an unknown study or
+  // trial; FailedPrecondition for a study that is not served here (finished,
+  // stopped, run by its own trial programs, owned by another process).
+  StatusOr<TrialRecord> Ask(std::int64_t study_id);
+  StatusOr<TrialRecord> Tell(std::int64_t trial_id, const TellRequest& tell);
+
+  // Stop: cancel its running segments (or hand its asked trials back) and
+  // end it as stopped (resumable).
   Status Stop(std::int64_t study_id);
   // Shutdown: every running study is interrupted (segments cancelled, their
   // trials pending, the studies left running in the store for the next
   // start); done is called when all have ended.
   void InterruptAll(std::function<void()> done);
+
+  // The stored spec of a study, parsed (without requiring its programs to
+  // exist here).
+  static StatusOr<StudySpec> StoredSpec(const StudyRecord& study);
 
   bool IsRunning(std::int64_t study_id) const { return active_.count(study_id) > 0; }
   std::vector<std::int64_t> RunningStudies() const;
@@ -88,12 +113,15 @@ class StudyService {
   struct Active {
     StudySpec spec;
     std::unique_ptr<Searcher> searcher;
-    std::unique_ptr<Coordinator> coordinator;
+    std::unique_ptr<Coordinator> coordinator;  // a study that runs trial programs, or
+    std::unique_ptr<AskTellStudy> ask_tell;    // one driven through ask/tell
     std::unique_ptr<StudyLease> lease;
   };
 
-  // The stored spec of a study, parsed (without requiring its programs).
-  StatusOr<StudySpec> StoredSpec(const StudyRecord& study) const;
+  // Takes the study's lease and builds its searcher: the common part of Run and Serve.
+  StatusOr<Active*> Activate(const StudyRecord& study, const StudySpec& spec);
+  // Why a study that is not active here cannot be asked or told.
+  Status NotServed(std::int64_t study_id);
   void OnStudyDone(std::int64_t study_id, const Status& status, StudyState state, const DoneFn& done);
   void PumpOthers(std::int64_t freed_by);
 

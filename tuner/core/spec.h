@@ -76,6 +76,10 @@ struct Budget {
   int max_trials = 10;
   int max_parallel = 1;
   double max_time_s = 0;  // 0 = no limit
+  // Ask/tell studies (no trial section): a trial asked and not told within
+  // this many seconds is released as failed, so searchers that wait for
+  // results do not wait forever.
+  double ask_lease_s = 600;
 };
 
 struct WarmStartTrial {

@@ -86,6 +86,7 @@ std::string CanonicalSpecJson(const StudySpec& spec) {
   j["budget"] = {{"max_trials", spec.budget.max_trials},
                  {"max_parallel", spec.budget.max_parallel},
                  {"max_time_s", spec.budget.max_time_s}};
+  if (!spec.trial) j["budget"]["ask_lease_s"] = spec.budget.ask_lease_s;
   j["seed"] = spec.seed;
   if (!spec.enqueue.empty()) {
     json e = json::array();

@@ -214,6 +214,9 @@ Status ParseBudget(const json& j, Budget* b) {
   AT_RETURN_IF_ERROR(f.Int("max_parallel", &max_parallel, false, 1, 4096));
   AT_RETURN_IF_ERROR(f.Number("max_time_s", &b->max_time_s, false));
   if (b->max_time_s < 0) return Status::InvalidArgument("must be >= 0 (0: no limit)", "budget.max_time_s");
+  AT_RETURN_IF_ERROR(f.Number("ask_lease_s", &b->ask_lease_s, false));
+  if (!(b->ask_lease_s > 0) || b->ask_lease_s > 1e9)
+    return Status::InvalidArgument("must lie in (0, 1e9] seconds", "budget.ask_lease_s");
   b->max_trials = static_cast<int>(max_trials);
   b->max_parallel = static_cast<int>(max_parallel);
   return f.Unknown();
@@ -302,7 +305,12 @@ StatusOr<ParsedSpec> ParseStudySpec(const std::string& text, const std::string& 
                                   options.check_programs, &trial));
     s.trial = std::move(trial);
   }
-  if (const json* b = f.Get("budget")) AT_RETURN_IF_ERROR(ParseBudget(*b, &s.budget));
+  if (const json* b = f.Get("budget")) {
+    AT_RETURN_IF_ERROR(ParseBudget(*b, &s.budget));
+    if (s.trial && b->contains("ask_lease_s"))
+      return Status::InvalidArgument("applies only to ask/tell studies (specs without a trial section)",
+                                     "budget.ask_lease_s");
+  }
   std::int64_t seed = 0;
   AT_RETURN_IF_ERROR(f.Int("seed", &seed, false, 0));
   s.seed = static_cast<std::uint64_t>(seed);

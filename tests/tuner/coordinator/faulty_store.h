@@ -50,6 +50,11 @@ class FaultyStore : public Store {
   Status AppendMetricsBatch(const std::vector<std::pair<std::int64_t, MetricPoint>>& b) override {
     AT_FORWARD("AppendMetricsBatch", AppendMetricsBatch(b));
   }
+  StatusOr<std::pair<TrialRecord, SegmentRecord>> CreateRunningTrial(std::int64_t id, const Params& p,
+                                                                     const SegmentRecord& s) override {
+    AT_FORWARD("CreateRunningTrial", CreateRunningTrial(id, p, s));
+  }
+
   Status FinishSegment(std::int64_t id, const SegmentOutcome& o) override {
     AT_FORWARD("FinishSegment", FinishSegment(id, o));
   }

@@ -294,6 +294,30 @@ TEST_F(SpecTest, BudgetsAndTrialLimitsMustBeInRange) {
   EXPECT_EQ(s.ToString(), "budget.max_trials: " + s.message());
 }
 
+TEST_F(SpecTest, AskLeaseBelongsToAskTellStudiesAndDefaultsToTenMinutes) {
+  json ask_tell = Without("/trial");
+  auto r = Parse(ask_tell);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->spec.budget.ask_lease_s, 600.0);
+  EXPECT_EQ(json::parse(r->canonical_json)["budget"]["ask_lease_s"], 600.0);
+  ask_tell["budget"]["ask_lease_s"] = 2.5;
+  r = Parse(ask_tell);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->spec.budget.ask_lease_s, 2.5);
+  // The canonical form parses back to itself.
+  auto again = ParseStudySpec(r->canonical_json, dir_.path());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->canonical_json, r->canonical_json);
+  for (const json& bad : {json(0), json(-1), json("10m"), json(2e9)}) {
+    ask_tell["budget"]["ask_lease_s"] = bad;
+    EXPECT_EQ(ErrorField(ask_tell), "budget.ask_lease_s") << bad.dump();
+  }
+  // Studies that run their own programs have no asks to lease: the field is
+  // refused there, and their canonical form does not carry it.
+  EXPECT_EQ(ErrorField(With("/budget/ask_lease_s", 60)), "budget.ask_lease_s");
+  EXPECT_FALSE(json::parse(Parse(ExampleSpec())->canonical_json)["budget"].contains("ask_lease_s"));
+}
+
 TEST_F(SpecTest, ObjectiveMetricMustNotBeStep) {
   EXPECT_EQ(ErrorField(With("/objective/metric", "step")), "objective.metric");
   EXPECT_EQ(ErrorField(With("/objective/metric", "")), "objective.metric");

@@ -1,0 +1,101 @@
+// GET /api/v1/studies/{id}/trials, GET /api/v1/trials/{id},
+// GET /api/v1/trials/{id}/metrics, GET /api/v1/trials/{id}/schedule.
+#include "web/handlers/context.h"
+#include "web/views.h"
+
+namespace autotune::web {
+
+using nlohmann::json;
+
+Reply ListTrials(ApiContext& c, const RequestView& r) {
+  auto id = PathId(r, "id", "study");
+  if (!id.ok()) return ErrorReply(id.status());
+  auto page = ParsePage(r, c.options);
+  if (!page.ok()) return ErrorReply(page.status());
+  auto state_word = QueryWord(r, "state");
+  if (!state_word.ok()) return ErrorReply(state_word.status());
+  TrialQuery q;
+  q.limit = page->limit;
+  if (page->cursor) {
+    if (*page->cursor > std::numeric_limits<int>::max())
+      return ErrorReply(Status::InvalidArgument("is not a cursor this API returned", "cursor"));
+    q.after_number = static_cast<int>(*page->cursor);
+  }
+  if (*state_word) {
+    TrialState state;
+    if (!ParseTrialState(**state_word, &state)) {
+      return ErrorReply(Status::InvalidArgument(
+          "must be one of pending, running, paused, completed, pruned, failed", "state"));
+    }
+    q.state = state;
+  }
+  auto study = c.store.GetStudy(*id);  // 404 for an unknown study, not an empty page
+  if (!study.ok()) return ErrorReply(study.status());
+  auto trials = c.store.ListTrialsPage(*id, q);
+  if (!trials.ok()) return ErrorReply(trials.status());
+  json items = json::array();
+  for (const TrialRecord& t : *trials) {
+    json j = TrialJson(t);
+    auto points = c.store.GetMetrics(t.id);
+    if (!points.ok()) return ErrorReply(points.status());
+    j["last_metrics"] = points->empty() ? json(nullptr) : MetricPointJson(points->back());
+    items.push_back(std::move(j));
+  }
+  std::optional<std::int64_t> next;
+  if (static_cast<int>(trials->size()) == q.limit) next = trials->back().number;
+  return PageReply("trials", std::move(items), next);
+}
+
+Reply GetTrial(ApiContext& c, const RequestView& r) {
+  auto id = PathId(r, "id", "trial");
+  if (!id.ok()) return ErrorReply(id.status());
+  auto trial = c.store.GetTrial(*id);
+  if (!trial.ok()) return ErrorReply(trial.status());
+  auto segments = c.store.ListSegments(*id);
+  if (!segments.ok()) return ErrorReply(segments.status());
+  auto points = c.store.GetMetrics(*id);
+  if (!points.ok()) return ErrorReply(points.status());
+  json j = TrialJson(*trial);
+  j["segments"] = json::array();
+  for (const auto& s : *segments) j["segments"].push_back(SegmentJson(s));
+  j["metrics"] = json::array();
+  for (const auto& p : *points) j["metrics"].push_back(MetricPointJson(p));
+  return JsonReply(Dump(j));
+}
+
+Reply GetTrialMetrics(ApiContext& c, const RequestView& r) {
+  auto id = PathId(r, "id", "trial");
+  if (!id.ok()) return ErrorReply(id.status());
+  auto page = ParsePage(r, c.options);
+  if (!page.ok()) return ErrorReply(page.status());
+  auto points = c.store.GetMetrics(*id);
+  if (!points.ok()) return ErrorReply(points.status());
+  if (points->empty()) {
+    auto trial = c.store.GetTrial(*id);  // 404 for an unknown trial, not an empty series
+    if (!trial.ok()) return ErrorReply(trial.status());
+  }
+  // The cursor is the index of the next point.
+  const std::size_t from = page->cursor ? static_cast<std::size_t>(*page->cursor) : 0;
+  json items = json::array();
+  std::size_t i = from;
+  for (; i < points->size() && static_cast<int>(items.size()) < page->limit; ++i)
+    items.push_back(MetricPointJson((*points)[i]));
+  Reply reply = PageReply("points", std::move(items),
+                          i < points->size() ? std::optional<std::int64_t>(i) : std::nullopt);
+  return reply;
+}
+
+Reply GetTrialSchedule(ApiContext& c, const RequestView& r) {
+  auto id = PathId(r, "id", "trial");
+  if (!id.ok()) return ErrorReply(id.status());
+  auto trial = c.store.GetTrial(*id);
+  if (!trial.ok()) return ErrorReply(trial.status());
+  auto study = c.store.GetStudy(trial->study_id);
+  if (!study.ok()) return ErrorReply(study.status());
+  auto spec = StudyService::StoredSpec(*study);
+  auto schedule = LearnedScheduleOf(c.store, *id);
+  if (!schedule.ok()) return ErrorReply(schedule.status());
+  return JsonReply(Dump(ScheduleJson(*schedule, *trial, spec.ok() && spec->trial ? spec->trial->max_steps : 0)));
+}
+
+}  // namespace autotune::web
