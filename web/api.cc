@@ -18,8 +18,11 @@ Api::Api(Store& store, StudyService& service, ServerMetrics& metrics, ApiOptions
   router_.Add(verb::get, "/api/v1/studies/{id}/trials", bind(ListTrials));
   router_.Add(verb::post, "/api/v1/studies/{id}/ask", bind(AskTrial));
   router_.Add(verb::get, "/api/v1/studies/{id}/events", bind(StudyEvents));
+  router_.Add(verb::get, "/api/v1/studies/{id}/curves", bind(StudyCurves));
+  router_.Add(verb::get, "/api/v1/studies/{id}/lineage", bind(StudyLineage));
   router_.Add(verb::get, "/api/v1/trials/{id}", bind(GetTrial));
   router_.Add(verb::get, "/api/v1/trials/{id}/metrics", bind(GetTrialMetrics));
+  router_.Add(verb::get, "/api/v1/trials/{id}/lineage", bind(TrialLineage));
   router_.Add(verb::post, "/api/v1/trials/{id}/tell", bind(TellTrial));
   router_.Add(verb::get, "/api/v1/openapi.json", bind(OpenApi));
   router_.Add(verb::get, "/healthz", bind(Healthz));
