@@ -40,7 +40,7 @@ const shots = process.env.AUTOTUNE_E2E_SCREENSHOTS || join(work, 'screenshots');
 mkdirSync(shots, { recursive: true });
 const gate = join(work, 'gate');
 const db = join(work, 'store.db');
-let server;
+const servers = [];
 let base;
 let browser;
 let page;
@@ -95,19 +95,22 @@ async function shot(name) {
   console.log(`screenshot: ${path}`);
 }
 
-before(async () => {
-  server = spawn(BINARY, ['serve', '--db', db, '--host', '127.0.0.1', '--port', '0', '--slots', '4',
-                          '--checkpoint-dir', join(work, 'checkpoints'), '--static-dir', join(ROOT, 'web/static')],
-                 { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+// Starts `autotune serve` on store `dbPath` on a free port; resolves to
+// {process, url}.
+async function serve(dbPath, extra) {
+  const proc = spawn(BINARY, ['serve', '--db', dbPath, '--host', '127.0.0.1', '--port', '0', '--slots', '4',
+                              '--checkpoint-dir', join(work, 'checkpoints'), '--static-dir', join(ROOT, 'web/static'),
+                              ...extra], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.push(proc);
+  proc.stderr.on('data', (d) => { if (process.env.AUTOTUNE_E2E_VERBOSE) process.stderr.write(d); });
   let out = '';
-  server.stderr.on('data', (d) => { if (process.env.AUTOTUNE_E2E_VERBOSE) process.stderr.write(d); });
-  base = await until('the server to listen', () => new Promise((r) => {
-    server.stdout.once('data', (d) => {
-      out += d;
-      const m = out.match(/serving (http:\/\/127\.0\.0\.1:\d+)/);
-      r(m && m[1]);
-    });
-  }), 20000);
+  proc.stdout.on('data', (d) => { out += d; });
+  const url = await until('the server to listen', () => (out.match(/serving (http:\/\/127\.0\.0\.1:\d+)/) || [])[1], 20000);
+  return { process: proc, url };
+}
+
+before(async () => {
+  ({ url: base } = await serve(db, []));
 
   const python = 'python3';
   const space = { x: { type: 'float', low: -5, high: 10 }, y: { type: 'float', low: 0, high: 15 } };
@@ -153,7 +156,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  if (server) server.kill('SIGTERM');
+  for (const s of servers) s.kill('SIGTERM');
   if (!process.env.AUTOTUNE_E2E_SCREENSHOTS) console.log(`screenshots kept in ${shots}`);
   rmSync(join(work, 'checkpoints'), { recursive: true, force: true });
 });
@@ -255,4 +258,25 @@ test('the trial view shows segments, params history and lineage', async () => {
   await page.locator('#trial-heading').waitFor();
   assert.match(page.url(), /\?trial=\d+$/);
   assert.equal(await page.locator(section('segments-heading')).locator('tbody tr').count(), 1);
+});
+
+test('with a bearer token the dashboard asks for it once and follows events through fetch', async () => {
+  const token = 'e2e-token-0123456789abcdef';
+  const tokenFile = join(work, 'token');
+  writeFileSync(tokenFile, token, { mode: 0o600 });
+  const { url } = await serve(join(work, 'token.db'), ['--token-file', tokenFile]);
+  const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+  const post = async (path, body) => (await fetch(url + path, { method: 'POST', headers: auth, body: JSON.stringify(body) })).json();
+  const { id } = await post('/api/v1/studies', { name: 'asked', space: { x: { type: 'float', low: 0, high: 1 } },
+                                                 budget: { max_trials: 3, max_parallel: 1 } });
+  await page.goto(`${url}/studies/${id}`);
+  await page.getByLabel('Token', { exact: true }).fill(token);
+  await page.getByRole('button', { name: 'Use token' }).click();
+  await page.locator('#study-heading').waitFor();
+  await page.locator('#live.on').waitFor();
+  const { trial_id: trial } = await post(`/api/v1/studies/${id}/ask`, {});
+  await post(`/api/v1/trials/${trial}/tell`, { value: 0.25 });
+  const table = page.locator(section('trials-heading'));
+  await until('the told trial to show as completed', async () => (await table.locator('.chip.completed').count()) === 1, 30000);
+  assert.match(await table.innerText(), /0\.25/);
 });
