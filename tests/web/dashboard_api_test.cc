@@ -31,8 +31,9 @@ class DashboardApiTest : public ApiTest {
   // fresh start), reporting loss = base - step / 100 at each step, and
   // records checkpoint "<trial>@<end>". An exploit, when given, is applied
   // with the segment's end (the trial then waits, pending).
-  std::int64_t Run(std::int64_t trial, std::int64_t begin, std::int64_t end, double lr, const std::string& resume,
-                   double base, std::optional<Exploit> exploit = std::nullopt, bool last = false) {
+  std::int64_t Run(std::int64_t trial, std::int64_t begin, std::int64_t end, double lr,
+                   const std::string& resume, double base, std::optional<Exploit> exploit = std::nullopt,
+                   bool last = false) {
     SegmentRecord s;
     s.trial_id = trial;
     s.step_begin = begin;
@@ -188,7 +189,7 @@ TEST_F(DashboardApiTest, CurvesGiveTheObjectiveSeriesOfManyTrialsThinnedToMaxPoi
   EXPECT_EQ(ca["state"], "completed");
   EXPECT_TRUE(ca["finished_at"].is_number());
   EXPECT_TRUE(all["curves"][1]["finished_at"].is_null());  // b waits for its next segment
-  ASSERT_EQ(ca["points"].size(), 20u);  // the objective metric ("loss") by default
+  ASSERT_EQ(ca["points"].size(), 20u);                     // the objective metric ("loss") by default
   EXPECT_EQ(ca["points"][0], json::array({1, Loss(1.0, 1)}));
   json thin = Expect(Get(base + "?max_points=5"), 200);
   const json& pts = thin["curves"][0]["points"];
@@ -237,7 +238,8 @@ TEST_F(DashboardApiTest, AStudyNamesItsLatestEventWhereFollowingItsEventsStarts)
   events = store_->ListEvents(study_, 0, 1000);
   EXPECT_EQ(after["last_event_id"], events->back().id);
   EXPECT_GT(after["last_event_id"].get<std::int64_t>(), before["last_event_id"].get<std::int64_t>());
-  EXPECT_GT(Expect(Get("/api/v1/studies/" + std::to_string(other)), 200)["last_event_id"].get<std::int64_t>(), 0);
+  EXPECT_GT(Expect(Get("/api/v1/studies/" + std::to_string(other)), 200)["last_event_id"].get<std::int64_t>(),
+            0);
 }
 
 }  // namespace

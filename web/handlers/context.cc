@@ -58,14 +58,14 @@ StatusOr<std::optional<std::string>> QueryWord(const RequestView& r, const std::
   return v;
 }
 
-StatusOr<std::int64_t> QueryInt(const RequestView& r, const std::string& name, std::int64_t low, std::int64_t high,
-                                std::int64_t fallback) {
+StatusOr<std::int64_t> QueryInt(const RequestView& r, const std::string& name, std::int64_t low,
+                                std::int64_t high, std::int64_t fallback) {
   auto text = r.Query(name);
   if (!text) return fallback;
   auto v = ParseInt(*text);
   if (!v || *v < low || *v > high)
-    return Status::InvalidArgument("must be an integer in [" + std::to_string(low) + ", " + std::to_string(high) + "]",
-                                   name);
+    return Status::InvalidArgument(
+        "must be an integer in [" + std::to_string(low) + ", " + std::to_string(high) + "]", name);
   return *v;
 }
 
@@ -82,15 +82,25 @@ StatusOr<TrialQuery> ParseTrialQuery(const RequestView& r, const ApiOptions& opt
   if (state_word) {
     TrialState state;
     if (!ParseTrialState(*state_word, &state))
-      return Status::InvalidArgument("must be one of pending, running, paused, completed, pruned, failed", "state");
+      return Status::InvalidArgument("must be one of pending, running, paused, completed, pruned, failed",
+                                     "state");
     q.state = state;
   }
   return q;
 }
 
-std::optional<std::int64_t> NextTrialCursor(const std::vector<TrialRecord>& page, const TrialQuery& q) {
-  if (static_cast<int>(page.size()) < q.limit || page.empty()) return std::nullopt;
-  return page.back().number;
+std::optional<std::int64_t> TrialPage::next_cursor() const {
+  if (static_cast<int>(trials.size()) < query.limit || trials.empty()) return std::nullopt;
+  return trials.back().number;
+}
+
+StatusOr<TrialPage> ReadTrialPage(ApiContext& c, const RequestView& r) {
+  AT_ASSIGN_OR_RETURN(std::int64_t id, PathId(r, "id", "study"));
+  TrialPage page;
+  AT_ASSIGN_OR_RETURN(page.query, ParseTrialQuery(r, c.options));
+  AT_ASSIGN_OR_RETURN(page.study, c.store.GetStudy(id));  // 404 for an unknown study, not an empty page
+  AT_ASSIGN_OR_RETURN(page.trials, c.store.ListTrialsPage(id, page.query));
+  return page;
 }
 
 StatusOr<std::int64_t> LatestEventId(Store& store, std::int64_t study_id) {

@@ -57,15 +57,22 @@ StatusOr<Page> ParsePage(const RequestView& r, const ApiOptions& options);
 StatusOr<std::optional<std::string>> QueryWord(const RequestView& r, const std::string& name);
 // An integer query parameter in [low, high], `fallback` when absent;
 // InvalidArgument naming it otherwise.
-StatusOr<std::int64_t> QueryInt(const RequestView& r, const std::string& name, std::int64_t low, std::int64_t high,
-                                std::int64_t fallback);
+StatusOr<std::int64_t> QueryInt(const RequestView& r, const std::string& name, std::int64_t low,
+                                std::int64_t high, std::int64_t fallback);
 // A page of a study's trials by number: ParsePage's limit and cursor (the
 // last number seen) and the `state` filter; InvalidArgument naming the
 // parameter.
 StatusOr<TrialQuery> ParseTrialQuery(const RequestView& r, const ApiOptions& options);
-// The cursor of the page after `page` (read with `q`): its last number when
-// the page is full.
-std::optional<std::int64_t> NextTrialCursor(const std::vector<TrialRecord>& page, const TrialQuery& q);
+// A page of the {id} study's trials, as the routes that list trials read
+// it: NotFound for an unknown study, ParseTrialQuery's errors.
+struct TrialPage {
+  StudyRecord study;
+  TrialQuery query;
+  std::vector<TrialRecord> trials;
+  // The cursor of the next page: the last number when this page is full.
+  std::optional<std::int64_t> next_cursor() const;
+};
+StatusOr<TrialPage> ReadTrialPage(ApiContext& c, const RequestView& r);
 // The body as a JSON object; InvalidArgument (field "body") otherwise. An
 // empty body is an empty object when allow_empty.
 StatusOr<nlohmann::json> JsonBody(const Request& request, bool allow_empty = false);

@@ -26,9 +26,10 @@ json Series(const std::vector<MetricPoint>& points, const std::string& metric, s
   json out = json::array();
   for (std::size_t i = 0; i < keep; ++i) {
     // keep >= 2 whenever thinning happens (max_points >= 2).
-    const std::size_t at = keep == n ? i : static_cast<std::size_t>(std::llround(
-                                               static_cast<double>(i) * static_cast<double>(n - 1) /
-                                               static_cast<double>(keep - 1)));
+    const std::size_t at =
+        keep == n ? i
+                  : static_cast<std::size_t>(std::llround(
+                        static_cast<double>(i) * static_cast<double>(n - 1) / static_cast<double>(keep - 1)));
     out.push_back(json::array({all[at].first, all[at].second}));
   }
   return out;
@@ -37,26 +38,20 @@ json Series(const std::vector<MetricPoint>& points, const std::string& metric, s
 }  // namespace
 
 Reply StudyCurves(ApiContext& c, const RequestView& r) {
-  auto id = PathId(r, "id", "study");
-  if (!id.ok()) return ErrorReply(id.status());
-  auto q = ParseTrialQuery(r, c.options);
-  if (!q.ok()) return ErrorReply(q.status());
+  auto page = ReadTrialPage(c, r);
+  if (!page.ok()) return ErrorReply(page.status());
   auto metric_word = QueryWord(r, "metric");
   if (!metric_word.ok()) return ErrorReply(metric_word.status());
   auto max_points = QueryInt(r, "max_points", 2, kMostPoints, kDefaultMaxPoints);
   if (!max_points.ok()) return ErrorReply(max_points.status());
-  auto study = c.store.GetStudy(*id);
-  if (!study.ok()) return ErrorReply(study.status());
   std::string metric = "value";
   if (*metric_word) {
     metric = **metric_word;
-  } else if (auto spec = StudyService::StoredSpec(*study); spec.ok()) {
+  } else if (auto spec = StudyService::StoredSpec(page->study); spec.ok()) {
     metric = spec->objective.metric;
   }
-  auto trials = c.store.ListTrialsPage(*id, *q);
-  if (!trials.ok()) return ErrorReply(trials.status());
   json items = json::array();
-  for (const TrialRecord& t : *trials) {
+  for (const TrialRecord& t : page->trials) {
     auto points = c.store.GetMetrics(t.id);
     if (!points.ok()) return ErrorReply(points.status());
     items.push_back({{"trial_id", t.id},
@@ -66,7 +61,7 @@ Reply StudyCurves(ApiContext& c, const RequestView& r) {
                      {"finished_at", IsFinished(t.state) ? json(t.updated_at) : json(nullptr)},
                      {"points", Series(*points, metric, *max_points)}});
   }
-  return PageReply("curves", std::move(items), NextTrialCursor(*trials, *q));
+  return PageReply("curves", std::move(items), page->next_cursor());
 }
 
 }  // namespace autotune::web

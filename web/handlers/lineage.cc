@@ -2,8 +2,9 @@
 // who continued from whom, at which step, with which params) and
 // GET /api/v1/trials/{id}/lineage (one trial's lineage and learned schedule,
 // web/lineage.h). What the dashboard's PBT view draws, in a request each.
-#include "web/handlers/context.h"
 #include "web/lineage.h"
+
+#include "web/handlers/context.h"
 #include "web/views.h"
 
 namespace autotune::web {
@@ -21,16 +22,10 @@ json LineageSegmentJson(const SegmentRecord& s) {
 }  // namespace
 
 Reply StudyLineage(ApiContext& c, const RequestView& r) {
-  auto id = PathId(r, "id", "study");
-  if (!id.ok()) return ErrorReply(id.status());
-  auto q = ParseTrialQuery(r, c.options);
-  if (!q.ok()) return ErrorReply(q.status());
-  auto study = c.store.GetStudy(*id);
-  if (!study.ok()) return ErrorReply(study.status());
-  auto trials = c.store.ListTrialsPage(*id, *q);
-  if (!trials.ok()) return ErrorReply(trials.status());
+  auto page = ReadTrialPage(c, r);
+  if (!page.ok()) return ErrorReply(page.status());
   json items = json::array();
-  for (const TrialRecord& t : *trials) {
+  for (const TrialRecord& t : page->trials) {
     auto segments = c.store.ListSegments(t.id);
     if (!segments.ok()) return ErrorReply(segments.status());
     json j = TrialJson(t);
@@ -38,7 +33,7 @@ Reply StudyLineage(ApiContext& c, const RequestView& r) {
     for (const SegmentRecord& s : *segments) j["segments"].push_back(LineageSegmentJson(s));
     items.push_back(std::move(j));
   }
-  return PageReply("trials", std::move(items), NextTrialCursor(*trials, *q));
+  return PageReply("trials", std::move(items), page->next_cursor());
 }
 
 Reply TrialLineage(ApiContext& c, const RequestView& r) {

@@ -8,23 +8,17 @@ namespace autotune::web {
 using nlohmann::json;
 
 Reply ListTrials(ApiContext& c, const RequestView& r) {
-  auto id = PathId(r, "id", "study");
-  if (!id.ok()) return ErrorReply(id.status());
-  auto q = ParseTrialQuery(r, c.options);
-  if (!q.ok()) return ErrorReply(q.status());
-  auto study = c.store.GetStudy(*id);  // 404 for an unknown study, not an empty page
-  if (!study.ok()) return ErrorReply(study.status());
-  auto trials = c.store.ListTrialsPage(*id, *q);
-  if (!trials.ok()) return ErrorReply(trials.status());
+  auto page = ReadTrialPage(c, r);
+  if (!page.ok()) return ErrorReply(page.status());
   json items = json::array();
-  for (const TrialRecord& t : *trials) {
+  for (const TrialRecord& t : page->trials) {
     json j = TrialJson(t);
     auto points = c.store.GetMetrics(t.id);
     if (!points.ok()) return ErrorReply(points.status());
     j["last_metrics"] = points->empty() ? json(nullptr) : MetricPointJson(points->back());
     items.push_back(std::move(j));
   }
-  return PageReply("trials", std::move(items), NextTrialCursor(*trials, *q));
+  return PageReply("trials", std::move(items), page->next_cursor());
 }
 
 Reply GetTrial(ApiContext& c, const RequestView& r) {
