@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { insertPbtStudy } from './pbt_fixture.mjs';
@@ -45,6 +45,7 @@ let base;
 let browser;
 let page;
 const ids = {};
+const problems = [];
 
 // Polls fn until it returns a truthy value; fails after `ms` with `what`.
 async function until(what, fn, ms = 60000) {
@@ -151,7 +152,16 @@ before(async () => {
   }
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  // Script errors and failed requests fail the test that caused them (401:
+  // the token test's first requests, answered by asking for the token).
+  page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400 && r.status() !== 401) problems.push(`${r.status()} for ${r.url()}`);
+  });
+});
+
+afterEach(() => {
+  assert.deepEqual(problems.splice(0), []);
 });
 
 after(async () => {
@@ -180,7 +190,7 @@ test('the study page draws its charts and the trials table pages and sorts', asy
   for (const chart of ['best-heading', 'parallel-heading', 'scatter-heading']) {
     await until(`the ${chart} chart to draw`, async () => (await ink(section(chart))) > 500);
   }
-  assert.match(await page.locator(section('best-heading')).innerText(), /single step/);
+  assert.match(await page.locator(section('best-heading')).innerText(), /no curves over steps/);
   assert.equal(await page.locator(section('curves-heading')).isVisible(), false);
   const table = page.locator(section('trials-heading'));
   assert.match(await table.innerText(), /page 1 of 2/);

@@ -109,11 +109,11 @@ export async function showStudy(app, id) {
   const drawCharts = () => {
     fill(headerSlot, header(model));
     best.set(bestSoFarOption(model, bestBy));
-    // Trials of one step each have no curves: the best-so-far chart takes the row.
+    // Without curves (trials of one step) the best-so-far chart takes the row.
     const withCurves = model.hasCurves();
     curvesCard.hidden = !withCurves;
     bestCard.style.gridColumn = withCurves ? '' : '1 / -1';
-    bestNote.textContent = withCurves ? '' : 'Each trial reported a single step, so there are no curves over steps.';
+    bestNote.textContent = withCurves ? '' : 'No trial has reported more than one step, so there are no curves over steps.';
     if (withCurves) curves.set(curvesOption(model));
     curvesNote.textContent = `Faded: every other trial. ${model.study.scheduler === 'asha' ? 'Dashed: steps where trials stopped (ASHA rungs).' : ''}`;
     parallel.set(parallelOption(model));
