@@ -19,8 +19,9 @@ export function chartsMissingNote() {
     'Charts are unavailable: /static/vendor/echarts.min.js is missing. Run scripts/setup (npm ci in web/) and build again; the build copies ECharts there.');
 }
 
-// A chart in a new <div class="chart">. `label` describes it to screen
-// readers (role="img"); the data it draws is also in the page's tables.
+// A chart in a new <div class="chart">, labelled for screen readers
+// (role="img"). Draw it once the element is in the page, which gives it its
+// size; it follows later size changes itself.
 export class Chart {
   constructor(label, { tall = false } = {}) {
     this.el = h('div', { class: tall ? 'chart tall' : 'chart', role: 'img', 'aria-label': label });
@@ -34,16 +35,6 @@ export class Chart {
     if (!chartsAvailable()) return;
     if (!this.chart) this.chart = window.echarts.init(this.el, null, { renderer: 'canvas' });
     this.chart.setOption({ animation: false, ...option }, { notMerge: replace, lazyUpdate: true });
-  }
-
-  on(event, fn) {
-    if (this.chart) this.chart.on(event, fn);
-  }
-
-  dispose() {
-    this.resize.disconnect();
-    if (this.chart) this.chart.dispose();
-    this.chart = null;
   }
 }
 

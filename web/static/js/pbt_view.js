@@ -201,17 +201,14 @@ export class PbtView {
     const exploitCount = exploits(trials).length;
     const lanes = assignLanes(trials).lanes.length;
     this.lineageChart.el.style.height = `${Math.max(260, 48 + lanes * 30)}px`;
-    this.lineageChart.set(lineageOption(model, trials, bestSegments));
     const parts = [
       h('h2', { id: 'pbt-heading' }, 'Population-based training'),
       h('p', { class: 'note' }, `${trials.length} members in ${lanes} lanes, ${exploitCount} exploit${exploitCount === 1 ? '' : 's'}. ` +
         'Green arrows: a member continued from another\'s checkpoint. Orange outline: the best member\'s lineage.'),
       this.lineageChart.el,
     ];
-    if (best && bestLineage && bestLineage.links.length) {
-      const { height, option } = scheduleOption(model, bestLineage);
-      this.scheduleChart.el.style.height = `${height}px`;
-      this.scheduleChart.set(option);
+    const withSchedule = best && bestLineage && bestLineage.links.length > 0;
+    if (withSchedule) {
       const members = bestLineage.links.filter((l, i, all) => i === 0 || all[i - 1].trial_id !== l.trial_id)
         .map((l) => `#${l.number}`);
       parts.push(
@@ -224,5 +221,11 @@ export class PbtView {
       parts.push(h('p', { class: 'note' }, 'No member has completed a segment yet, so there is no learned schedule to show.'));
     }
     fill(this.el, parts);
+    this.lineageChart.set(lineageOption(model, trials, bestSegments));
+    if (withSchedule) {
+      const { height, option } = scheduleOption(model, bestLineage);
+      this.scheduleChart.el.style.height = `${height}px`;
+      this.scheduleChart.set(option);
+    }
   }
 }

@@ -103,6 +103,6 @@ export class StudyModel {
 
 const FINISH_EVENTS = new Set(['trial.completed', 'trial.pruned', 'trial.failed']);
 
-export function isFinished(state) {
+function isFinished(state) {
   return state === 'completed' || state === 'pruned' || state === 'failed';
 }
