@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { duration, num } from '../../web/static/js/format.js';
+import { duration, esc, num } from '../../web/static/js/format.js';
 import { assignLanes, exploits } from '../../web/static/js/pbt_view.js';
 import { StudyModel } from '../../web/static/js/study_model.js';
 
@@ -96,4 +96,9 @@ test('numbers keep four significant digits, integers and missing values read pla
   assert.equal(num('adam'), 'adam');
   assert.equal(duration(3725), '1 h 2 min');
   assert.equal(duration(null), '—');
+});
+
+test('text from specs is escaped before it goes into a tooltip\'s HTML', () => {
+  assert.equal(esc('<img src=x onerror="alert(1)">&\''), '&#60;img src=x onerror=&#34;alert(1)&#34;&#62;&#38;&#39;');
+  assert.equal(esc('lr=0.1, opt=adam'), 'lr=0.1, opt=adam');
 });

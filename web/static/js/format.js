@@ -18,6 +18,12 @@ export function params(p) {
   return Object.entries(p || {}).map(([k, v]) => `${k}=${num(v)}`).join(', ');
 }
 
+// Text made safe inside HTML (ECharts tooltips are HTML): param names,
+// categorical values and metric names come from users' specs.
+export function esc(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 // Seconds as "1 h 4 min", "3 min 5 s", "12 s".
 export function duration(s) {
   if (s === null || s === undefined || s < 0) return '—';

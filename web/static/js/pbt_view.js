@@ -6,7 +6,7 @@
 // table. Data: GET /api/v1/studies/{id}/lineage and /trials/{best}/lineage.
 import { Chart, FADED, PALETTE, axisValue, betterDarker, paramAxis, valueAxis } from './charts.js';
 import { fill, h } from './dom.js';
-import { num, params } from './format.js';
+import { esc, num, params } from './format.js';
 import { trialHref } from './trials_table.js';
 
 const EXPLOIT = PALETTE[2];  // arrows
@@ -83,11 +83,11 @@ function lineageOption(model, trials, bestSegments) {
   const tip = (p) => {
     if (p.seriesType === 'lines') {
       const e = p.data.edge;
-      return `#${number.get(e.to)} continues from #${number.get(e.from)} at step ${e.step}<br>${params(e.segment.params)}`;
+      return `#${number.get(e.to)} continues from #${number.get(e.from)} at step ${e.step}<br>${esc(params(e.segment.params))}`;
     }
     const { trial, segment } = p.data;
     return `trial #${trial.number}, steps ${segment.step_begin}–${segment.step_end} (${segment.state})<br>` +
-      `${model.metric} = ${num(segment.value)}<br>${params(segment.params)}` +
+      `${esc(model.metric)} = ${num(segment.value)}<br>${esc(params(segment.params))}` +
       (segment.source_trial_id !== null && segment.source_trial_id !== trial.trial_id
         ? `<br>from #${number.get(segment.source_trial_id)}'s checkpoint` : '');
   };

@@ -2,13 +2,15 @@
 // far, metric curves over steps, parallel coordinates and param-vs-value
 // scatter. Pure functions of the model; the page draws what they return.
 import { FADED, PALETTE, axisValue, betterDarker, paramAxis, valueAxis } from './charts.js';
-import { num, params } from './format.js';
+import { esc, num, params } from './format.js';
 
 const GRID = { left: 64, right: 24, top: 36, bottom: 48 };
 
 function trialTip(t, metric) {
-  return `trial #${t.number} (id ${t.trial_id})<br>${metric} = ${num(t.value)}<br>${params(t.params)}`;
+  return `trial #${t.number} (id ${t.trial_id})<br>${esc(metric)} = ${num(t.value)}<br>${esc(params(t.params))}`;
 }
+
+// Tooltips are HTML: text from the spec goes through esc().
 
 // Each completed trial's value (dots) and the best so far (a step line),
 // over trial number or over the time trials finished.
@@ -48,7 +50,7 @@ export function curvesOption(model, top = 5) {
   const stops = model.stopSteps();
   const series = [{
     name: 'other trials', type: 'line', data: background, showSymbol: false, silent: true, connectNulls: false,
-    lineStyle: { width: 1, color: FADED }, itemStyle: { color: FADED }, large: true,
+    lineStyle: { width: 1, color: FADED }, itemStyle: { color: FADED },
     markLine: stops.length === 0 ? undefined : {
       symbol: 'none', silent: true, lineStyle: { type: 'dashed', color: '#8a6d3b' },
       label: { formatter: (p) => `stop ${p.value}`, color: '#8a6d3b' },
