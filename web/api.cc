@@ -18,9 +18,12 @@ Api::Api(Store& store, StudyService& service, ServerMetrics& metrics, ApiOptions
   router_.Add(verb::get, "/api/v1/studies/{id}/trials", bind(ListTrials));
   router_.Add(verb::post, "/api/v1/studies/{id}/ask", bind(AskTrial));
   router_.Add(verb::get, "/api/v1/studies/{id}/events", bind(StudyEvents));
+  router_.Add(verb::get, "/api/v1/studies/{id}/curves", bind(StudyCurves));
+  router_.Add(verb::get, "/api/v1/studies/{id}/lineage", bind(StudyLineage));
   router_.Add(verb::get, "/api/v1/trials/{id}", bind(GetTrial));
   router_.Add(verb::get, "/api/v1/trials/{id}/metrics", bind(GetTrialMetrics));
   router_.Add(verb::get, "/api/v1/trials/{id}/schedule", bind(GetTrialSchedule));
+  router_.Add(verb::get, "/api/v1/trials/{id}/lineage", bind(TrialLineage));
   router_.Add(verb::post, "/api/v1/trials/{id}/tell", bind(TellTrial));
   router_.Add(verb::get, "/api/v1/openapi.json", bind(OpenApi));
   router_.Add(verb::get, "/healthz", bind(Healthz));
@@ -71,6 +74,12 @@ Reply Api::Handle(const Request& request) {
                                : "the bearer token is not this server's");
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"autotune\"");
       return r;
+    }
+    if (ctx_.options.read_only && first == "api" && request.method() != http::verb::get &&
+        request.method() != http::verb::head) {
+      return ErrorReply(http::status::conflict, "read_only",
+                        "this is the read-only dashboard of `autotune run`; submit, stop, ask and tell "
+                        "through `autotune serve`");
     }
     return router_.Dispatch(request, *url);
   } catch (const std::exception& e) {

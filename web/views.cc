@@ -64,6 +64,7 @@ StatusOr<StudyView> LoadStudyView(Store& store, const StudyRecord& study) {
     v.objective = spec->objective;
     v.searcher = spec->searcher.algorithm;
     v.scheduler = spec->scheduler ? spec->scheduler->algorithm : "none";
+    v.budget = spec->budget;
   }
   AT_ASSIGN_OR_RETURN(v.counts, store.CountTrials(study.id));
   AT_ASSIGN_OR_RETURN(v.best, store.BestTrial(study.id, v.objective.mode));

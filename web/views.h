@@ -23,6 +23,7 @@ struct StudyView {
   StudyRecord study;  // spec_json: the stored canonical spec
   Objective objective;
   std::string searcher, scheduler;  // algorithms ("" when the stored spec no longer parses)
+  Budget budget;                    // the stored spec's (defaults when it no longer parses)
   std::array<int, 6> counts{};      // trials per TrialState
   // The best completed trial. Decoded from the API it holds trial_id,
   // value, params and step only.

@@ -20,6 +20,9 @@ struct RunArgs {
   std::string checkpoint_dir;  // default: <db folder>/autotune-checkpoints
   int top = 10;                // rows of the final table
   bool quiet = false;          // no progress line
+  int dashboard_port = 8080;   // 0: any free port; a busy default falls back to a free one
+  bool dashboard_port_given = false;
+  bool no_dashboard = false;
 };
 int RunCommand(const RunArgs& args);
 

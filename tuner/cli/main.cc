@@ -18,7 +18,16 @@ int main(int argc, char** argv) {
                       "Where segment checkpoints and logs go (default: autotune-checkpoints beside the store)");
   run_cmd->add_option("--top", run.top, "Rows in the final table")->capture_default_str()->check(CLI::PositiveNumber);
   run_cmd->add_flag("--quiet,-q", run.quiet, "No progress line");
-  run_cmd->callback([&] { code = RunCommand(run); });
+  auto* dashboard_port = run_cmd->add_option(
+      "--dashboard-port", run.dashboard_port,
+      "Port of the dashboard on 127.0.0.1 while the study runs (0: any free port; the default falls back "
+      "to a free port when taken)");
+  dashboard_port->capture_default_str();
+  run_cmd->add_flag("--no-dashboard", run.no_dashboard, "Serve no dashboard")->excludes(dashboard_port);
+  run_cmd->callback([&] {
+    run.dashboard_port_given = dashboard_port->count() > 0;
+    code = RunCommand(run);
+  });
 
   QueryArgs q;
   auto add_query = [&](const std::string& name, const std::string& help, bool needs_study) {

@@ -12,6 +12,7 @@
 
 #include "db/store.h"
 #include "tuner/cli/commands.h"
+#include "tuner/cli/embedded_dashboard.h"
 #include "tuner/cli/render.h"
 #include "tuner/cli/repeater.h"
 #include "tuner/cli/store_paths.h"
@@ -123,6 +124,12 @@ int RunCommand(const RunArgs& args) {
   boost::asio::io_context io;
   LocalProcessExecutor executor(io, exec_opts);
   StudyService service(io, store, executor, sopts);
+  // Listening is settled before the study is created: a taken port leaves nothing behind.
+  EmbeddedDashboard dashboard(io, store, service);
+  if (!args.no_dashboard) {
+    Status listening = dashboard.Start({args.dashboard_port, args.dashboard_port_given, ""});
+    if (!listening.ok()) return BadInput(listening.message());
+  }
   auto opened = service.Open(*parsed);
   if (!opened.ok()) return RefuseStudy(opened.status());
   const StudyRecord& study = opened->record;
@@ -136,9 +143,14 @@ int RunCommand(const RunArgs& args) {
 
   ProgressPrinter printer(args.quiet);
   Progress last_progress;
-  service.on_progress = [&](std::int64_t, const Progress& p) {
+  if (dashboard.has_started()) {
+    std::cerr << "Dashboard: " << dashboard.url() << "/studies/" << study.id << " (while the study runs)"
+              << (dashboard.has_pages() ? "" : "; no web/static folder found, only the REST API") << std::endl;
+  }
+  service.on_progress = [&](std::int64_t id, const Progress& p) {
     last_progress = p;
     printer.Update(p);
+    dashboard.Notify(id);
   };
   service.on_log = [&](std::int64_t, const std::string& line) { printer.Log(line); };
 
@@ -175,6 +187,8 @@ int RunCommand(const RunArgs& args) {
     ended = true;
     signals.cancel();
     ticker.Stop();
+    dashboard.Notify(study.id);
+    dashboard.Stop();
   });
   if (!started.ok()) return RefuseStudy(started);
   io.run();

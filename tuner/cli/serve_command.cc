@@ -16,6 +16,7 @@
 
 #include "db/sqlite_store.h"
 #include "tuner/cli/commands.h"
+#include "tuner/cli/embedded_dashboard.h"
 #include "tuner/cli/store_paths.h"
 #include "tuner/coordinator/study_service.h"
 #include "tuner/executor/local_process.h"
@@ -52,12 +53,6 @@ StatusOr<std::string> ReadTokenFile(const std::string& path) {
     std::cerr << "autotune: warning: the token file '" << path
               << "' is readable by other users (chmod 600 it)\n";
   return token;
-}
-
-std::string ExecutablePath() {
-  std::error_code ec;
-  auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? "" : p.string();
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ namespace {
 using nlohmann::json;
 
 // The study's JSON with what only the server knows: whether it runs here and
-// its live progress.
+// its live progress; and what the dashboard lists (algorithms, budget).
 json StudyJson(ApiContext& c, const StudyView& v, bool detail) {
   json j = detail ? StudyDetailJson(v) : StudySummaryJson(v);
   j["metric"] = v.objective.metric;
@@ -21,10 +21,11 @@ json StudyJson(ApiContext& c, const StudyView& v, bool detail) {
   j["created_at"] = v.study.created_at;
   j["finished_at"] = v.study.finished_at > 0 ? json(v.study.finished_at) : json(nullptr);
   j["running_here"] = c.service.IsRunning(v.study.id);
-  if (detail) {
-    const Progress* p = c.service.ProgressOf(v.study.id);
-    j["progress"] = p ? ProgressJson(*p) : json(nullptr);
-  }
+  j["searcher"] = v.searcher;
+  j["scheduler"] = v.scheduler;
+  j["max_trials"] = v.budget.max_trials;
+  const Progress* p = c.service.ProgressOf(v.study.id);
+  j["progress"] = p ? ProgressJson(*p) : json(nullptr);
   return j;
 }
 
@@ -88,7 +89,11 @@ Reply GetStudy(ApiContext& c, const RequestView& r) {
   if (!study.ok()) return ErrorReply(study.status());
   auto view = LoadStudyView(c.store, *study);
   if (!view.ok()) return ErrorReply(view.status());
-  return JsonReply(Dump(StudyJson(c, *view, true)));
+  auto last_event = LatestEventId(c.store, *id);
+  if (!last_event.ok()) return ErrorReply(last_event.status());
+  json j = StudyJson(c, *view, true);
+  j["last_event_id"] = *last_event;  // where the dashboard starts following events
+  return JsonReply(Dump(j));
 }
 
 Reply StopStudy(ApiContext& c, const RequestView& r) {

@@ -8,42 +8,17 @@ namespace autotune::web {
 using nlohmann::json;
 
 Reply ListTrials(ApiContext& c, const RequestView& r) {
-  auto id = PathId(r, "id", "study");
-  if (!id.ok()) return ErrorReply(id.status());
-  auto page = ParsePage(r, c.options);
+  auto page = ReadTrialPage(c, r);
   if (!page.ok()) return ErrorReply(page.status());
-  auto state_word = QueryWord(r, "state");
-  if (!state_word.ok()) return ErrorReply(state_word.status());
-  TrialQuery q;
-  q.limit = page->limit;
-  if (page->cursor) {
-    if (*page->cursor > std::numeric_limits<int>::max())
-      return ErrorReply(Status::InvalidArgument("is not a cursor this API returned", "cursor"));
-    q.after_number = static_cast<int>(*page->cursor);
-  }
-  if (*state_word) {
-    TrialState state;
-    if (!ParseTrialState(**state_word, &state)) {
-      return ErrorReply(Status::InvalidArgument(
-          "must be one of pending, running, paused, completed, pruned, failed", "state"));
-    }
-    q.state = state;
-  }
-  auto study = c.store.GetStudy(*id);  // 404 for an unknown study, not an empty page
-  if (!study.ok()) return ErrorReply(study.status());
-  auto trials = c.store.ListTrialsPage(*id, q);
-  if (!trials.ok()) return ErrorReply(trials.status());
   json items = json::array();
-  for (const TrialRecord& t : *trials) {
+  for (const TrialRecord& t : page->trials) {
     json j = TrialJson(t);
     auto points = c.store.GetMetrics(t.id);
     if (!points.ok()) return ErrorReply(points.status());
     j["last_metrics"] = points->empty() ? json(nullptr) : MetricPointJson(points->back());
     items.push_back(std::move(j));
   }
-  std::optional<std::int64_t> next;
-  if (static_cast<int>(trials->size()) == q.limit) next = trials->back().number;
-  return PageReply("trials", std::move(items), next);
+  return PageReply("trials", std::move(items), page->next_cursor());
 }
 
 Reply GetTrial(ApiContext& c, const RequestView& r) {
