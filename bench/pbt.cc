@@ -5,7 +5,7 @@
 // later a small one fits best). Only the learning rate is tuned.
 //
 //   pbt [--seeds N] [--first-seed K] [--population P] [--max-steps S] [--interval I] [--workers W]
-//       [--work DIR]
+//       [--mode sync|async] [--work DIR]
 //
 // Per seed: PBT with P members for S steps (P·S steps); random search over the
 // learning rate with P trials of S steps; a grid of P learning rates held
@@ -27,12 +27,19 @@ int main(int argc, char** argv) {
   CLI::App app{"PBT against random search and the best constant learning rate"};
   int seeds = 5, first_seed = 0, population = 8, max_steps = 243, interval = 9, workers = 2;
   std::string work = "/tmp/autotune-bench-pbt";
+  std::string mode = "sync";
   app.add_option("--seeds", seeds)->capture_default_str();
   app.add_option("--first-seed", first_seed, "Seeds first-seed, first-seed + 1, ...")->capture_default_str();
-  app.add_option("--population", population, "PBT members = random trials = grid points")->capture_default_str();
+  app.add_option("--population", population, "PBT members = random trials = grid points")
+      ->capture_default_str();
   app.add_option("--max-steps", max_steps)->capture_default_str();
   app.add_option("--interval", interval, "PBT's perturbation_interval")->capture_default_str();
   app.add_option("--workers", workers, "Trial processes at a time")->capture_default_str();
+  app.add_option("--mode", mode,
+                 "PBT's mode: sync trains exactly P·S steps; async also re-trains the steps between an "
+                 "exploited member's step and its source's checkpoint")
+      ->check(CLI::IsMember({"sync", "async"}))
+      ->capture_default_str();
   app.add_option("--work", work, "Scratch folder")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   const std::string data = bench::PrepareFashionMnist(work + "/fmnist");
@@ -54,16 +61,21 @@ int main(int argc, char** argv) {
                         {"budget", {{"max_trials", population}, {"max_parallel", workers}}},
                         {"seed", seed}};
     if (name == "pbt") {
-      j["scheduler"] = {{"algorithm", "pbt"}, {"population", population}, {"perturbation_interval", interval}};
+      j["scheduler"] = {{"algorithm", "pbt"},
+                        {"population", population},
+                        {"perturbation_interval", interval},
+                        {"mode", mode}};
     }
     return j.dump();
   };
 
-  std::printf("PBT vs random vs best constant lr: %d members/trials/grid points, %d steps each, interval %d, "
-              "%d workers\n",
-              population, max_steps, interval, workers);
-  std::printf("| seed | pbt best val_acc | random best | best constant lr (grid) | pbt steps | random steps | "
-              "grid steps |\n|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "PBT (%s) vs random vs best constant lr: %d members/trials/grid points, %d steps each, interval %d, "
+      "%d workers\n",
+      mode.c_str(), population, max_steps, interval, workers);
+  std::printf(
+      "| seed | pbt best val_acc | random best | best constant lr (grid) | pbt steps | random steps | "
+      "grid steps |\n|---|---|---|---|---|---|---|\n");
   int beats_both = 0;
   std::vector<double> gap_random, gap_grid;
   std::string best_schedule;
@@ -72,7 +84,8 @@ int main(int argc, char** argv) {
     bench::StudyOutcome o[3];
     const char* names[3] = {"pbt", "random", "grid"};
     for (int k = 0; k < 3; ++k) {
-      o[k] = bench::RunStudy(spec(names[k], seed), work + "/" + names[k] + "-" + std::to_string(seed), workers);
+      o[k] =
+          bench::RunStudy(spec(names[k], seed), work + "/" + names[k] + "-" + std::to_string(seed), workers);
       if (!o[k].status.ok() || !o[k].best) {
         std::fprintf(stderr, "seed %d: %s failed: %s\n", seed, names[k], o[k].status.ToString().c_str());
         return 1;
@@ -89,7 +102,8 @@ int main(int argc, char** argv) {
     if (pbt > best_pbt) {
       best_pbt = pbt;
       auto store = OpenSqliteStore(work + "/pbt-" + std::to_string(seed) + "/store.db");
-      auto schedule = store.ok() ? LearnedScheduleOf(**store, o[0].best->id) : StatusOr<LearnedSchedule>(store.status());
+      auto schedule =
+          store.ok() ? LearnedScheduleOf(**store, o[0].best->id) : StatusOr<LearnedSchedule>(store.status());
       best_schedule.clear();
       if (schedule.ok()) {
         for (const auto& e : schedule->entries) {
@@ -104,8 +118,9 @@ int main(int argc, char** argv) {
   }
   std::sort(gap_random.begin(), gap_random.end());
   std::sort(gap_grid.begin(), gap_grid.end());
-  std::printf("\nPBT beats both on %d of %d seeds; median gap to random %+.4f, to the best constant lr %+.4f\n",
-              beats_both, seeds, gap_random[gap_random.size() / 2], gap_grid[gap_grid.size() / 2]);
+  std::printf(
+      "\nPBT beats both on %d of %d seeds; median gap to random %+.4f, to the best constant lr %+.4f\n",
+      beats_both, seeds, gap_random[gap_random.size() / 2], gap_grid[gap_grid.size() / 2]);
   std::printf("Learned schedule of the best PBT member (val_acc %.4f):\n%s", best_pbt, best_schedule.c_str());
   return 0;
 }

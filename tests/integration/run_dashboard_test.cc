@@ -1,8 +1,8 @@
 // `autotune run` serves the dashboard while its study runs: the pages and the
 // read-only REST API on 127.0.0.1, gone once the study ends; --no-dashboard
 // serves none; a given port that is taken is refused before anything runs.
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +26,8 @@ x = json.loads(os.environ["AUTOTUNE_PARAMS"])["x"]
 print("AUTOTUNE " + json.dumps({"step": 1, "value": x * x}), flush=True)
 )",
               true);
-    WriteFile(dir_ / "spec.json", R"({"name": "watched", "space": {"x": {"type": "float", "low": -1, "high": 1}},
+    WriteFile(dir_ / "spec.json",
+              R"({"name": "watched", "space": {"x": {"type": "float", "low": -1, "high": 1}},
       "trial": {"command": ["./trial.py"]}, "budget": {"max_trials": 3, "max_parallel": 1}})");
   }
   // The dashboard URL `run` printed on stderr ("" until it has).

@@ -28,8 +28,8 @@ Status EmbeddedDashboard::Start(const EmbeddedDashboardOptions& options) {
   auto parts = std::make_unique<Parts>();
   web::ApiOptions api_opts;
   api_opts.read_only = true;
-  api_opts.static_dir = options.static_dir.empty() ? web::StaticFiles::Locate(ExecutablePath())
-                                                   : options.static_dir;
+  api_opts.static_dir =
+      options.static_dir.empty() ? web::StaticFiles::Locate(ExecutablePath()) : options.static_dir;
   parts->api.emplace(store_, service_, parts->metrics, api_opts);
   parts->hub.emplace(io_, store_);
   web::ServerOptions server_opts;
@@ -45,8 +45,9 @@ Status EmbeddedDashboard::Start(const EmbeddedDashboardOptions& options) {
   }
   if (!listening.ok()) {
     parts->hub->Stop();
-    return Status::InvalidArgument("the dashboard cannot listen on 127.0.0.1:" + std::to_string(options.port) +
-                                   ": " + listening.message() + " (give another --dashboard-port, or --no-dashboard)");
+    return Status::InvalidArgument(
+        "the dashboard cannot listen on 127.0.0.1:" + std::to_string(options.port) + ": " +
+        listening.message() + " (give another --dashboard-port, or --no-dashboard)");
   }
   parts_ = std::move(parts);
   return Status::Ok();

@@ -14,9 +14,9 @@
 namespace autotune {
 
 struct EmbeddedDashboardOptions {
-  int port = 8080;             // 0: any free port
-  bool port_given = false;     // else a busy default port falls back to any free port
-  std::string static_dir;      // "" = web/static found beside the binary
+  int port = 8080;          // 0: any free port
+  bool port_given = false;  // else a busy default port falls back to any free port
+  std::string static_dir;   // "" = web/static found beside the binary
 };
 
 class EmbeddedDashboard {

@@ -14,9 +14,12 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Run (or resume) a study from a spec file, embedded");
   run_cmd->add_option("spec", run.spec_path, "Study spec (JSON)")->required();
   run_cmd->add_option("--db", run.db_path, "SQLite store file")->capture_default_str();
-  run_cmd->add_option("--checkpoint-dir", run.checkpoint_dir,
-                      "Where segment checkpoints and logs go (default: autotune-checkpoints beside the store)");
-  run_cmd->add_option("--top", run.top, "Rows in the final table")->capture_default_str()->check(CLI::PositiveNumber);
+  run_cmd->add_option(
+      "--checkpoint-dir", run.checkpoint_dir,
+      "Where segment checkpoints and logs go (default: autotune-checkpoints beside the store)");
+  run_cmd->add_option("--top", run.top, "Rows in the final table")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   run_cmd->add_flag("--quiet,-q", run.quiet, "No progress line");
   auto* dashboard_port = run_cmd->add_option(
       "--dashboard-port", run.dashboard_port,
@@ -42,13 +45,18 @@ int main(int argc, char** argv) {
     return c;
   };
   add_query("ls", "List the studies of a store", false)->callback([&] { code = LsCommand(q); });
-  add_query("show", "Show a study: state, counts, best trial, spec", true)->callback([&] { code = ShowCommand(q); });
+  add_query("show", "Show a study: state, counts, best trial, spec", true)->callback([&] {
+    code = ShowCommand(q);
+  });
   auto* trials_cmd = add_query("trials", "List a study's trials, best first", true);
   trials_cmd->add_option("--limit", q.limit, "At most this many rows (0: all)");
-  trials_cmd->add_option("--state", q.state, "Only trials in this state (pending, running, paused, completed, pruned, failed)");
-  trials_cmd->add_flag_callback("--failed", [&] { q.state = "failed"; }, "Only failed trials, with why they failed");
+  trials_cmd->add_option("--state", q.state,
+                         "Only trials in this state (pending, running, paused, completed, pruned, failed)");
+  trials_cmd->add_flag_callback(
+      "--failed", [&] { q.state = "failed"; }, "Only failed trials, with why they failed");
   trials_cmd->callback([&] { code = TrialsCommand(q); });
-  auto* trial_cmd = add_query("trial", "Show one trial: params, lineage, segments, errors, the end of its output", false);
+  auto* trial_cmd =
+      add_query("trial", "Show one trial: params, lineage, segments, errors, the end of its output", false);
   trial_cmd->add_option("id", q.trial_id, "Trial id (as `trials` shows it)")->required();
   trial_cmd->callback([&] { code = TrialCommand(q); });
   add_query("best", "Print a study's best trial", true)->callback([&] { code = BestCommand(q); });

@@ -71,8 +71,8 @@ void PrintFailures(Store& store, const std::vector<TrialRecord>& trials) {
   for (const auto& t : trials)
     if (t.state == TrialState::kFailed) ++failed, last = &t;
   if (!last) return;
-  std::cout << "\n" << failed << " trial(s) failed. Last failure, trial " << last->id << ": " << last->error
-            << "\n";
+  std::cout << "\n"
+            << failed << " trial(s) failed. Last failure, trial " << last->id << ": " << last->error << "\n";
   auto segments = store.ListSegments(last->id);
   if (segments.ok() && !segments->empty() && !segments->back().log_tail.empty()) {
     std::string tail = segments->back().log_tail;
@@ -115,7 +115,8 @@ int RunCommand(const RunArgs& args) {
   if (!valid.ok()) return RefuseStudy(valid);
 
   auto store_or = OpenSqliteStore(args.db_path);
-  if (!store_or.ok()) return BadInput("cannot open store " + args.db_path + ": " + store_or.status().ToString());
+  if (!store_or.ok())
+    return BadInput("cannot open store " + args.db_path + ": " + store_or.status().ToString());
   Store& store = **store_or;
   ServiceOptions sopts;
   sopts.checkpoint_root = args.checkpoint_dir.empty() ? DefaultCheckpointRoot(args.db_path)
@@ -136,7 +137,8 @@ int RunCommand(const RunArgs& args) {
   if (study.state == StudyState::kCompleted || study.state == StudyState::kFailed) {
     std::cout << "Study '" << spec.name << "' already finished (" << ToString(study.state) << ").\n";
     auto trials = store.ListTrials(study.id);
-    if (trials.ok()) std::cout << TrialTable(RankTrials(*trials, spec.objective, args.top), spec.objective.metric);
+    if (trials.ok())
+      std::cout << TrialTable(RankTrials(*trials, spec.objective, args.top), spec.objective.metric);
     return study.state == StudyState::kCompleted ? kExitOk : kExitFailed;
   }
   if (!opened->created) std::cerr << "Resuming study '" << spec.name << "' from " << args.db_path << "\n";
@@ -145,7 +147,8 @@ int RunCommand(const RunArgs& args) {
   Progress last_progress;
   if (dashboard.has_started()) {
     std::cerr << "Dashboard: " << dashboard.url() << "/studies/" << study.id << " (while the study runs)"
-              << (dashboard.has_pages() ? "" : "; no web/static folder found, only the REST API") << std::endl;
+              << (dashboard.has_pages() ? "" : "; no web/static folder found, only the REST API")
+              << std::endl;
   }
   service.on_progress = [&](std::int64_t id, const Progress& p) {
     last_progress = p;

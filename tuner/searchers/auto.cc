@@ -4,7 +4,7 @@
 #include <limits>
 #include <map>
 
-#include "tuner/searchers/options.h"
+#include "tuner/core/options.h"
 
 namespace autotune {
 namespace {

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "tuner/core/options.h"
 #include "tuner/core/rng.h"
-#include "tuner/searchers/options.h"
 
 namespace autotune {
 namespace {

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <optional>
 
+#include "tuner/core/options.h"
 #include "tuner/searchers/cmaes/cmaes.h"
 #include "tuner/searchers/cmaes/lq_model.h"
 #include "tuner/searchers/hazero_rounds.h"
-#include "tuner/searchers/options.h"
 
 namespace autotune {
 namespace {

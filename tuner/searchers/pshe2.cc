@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "tuner/core/options.h"
 #include "tuner/searchers/hazero_rounds.h"
-#include "tuner/searchers/options.h"
 
 namespace autotune {
 namespace {

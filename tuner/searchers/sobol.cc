@@ -1,7 +1,7 @@
 #include "tuner/searchers/sobol.h"
 
+#include "tuner/core/options.h"
 #include "tuner/core/rng.h"
-#include "tuner/searchers/options.h"
 
 namespace autotune {
 namespace {

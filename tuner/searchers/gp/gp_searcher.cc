@@ -2,12 +2,12 @@
 #include <cmath>
 #include <optional>
 
+#include "tuner/core/options.h"
 #include "tuner/core/rng.h"
 #include "tuner/searchers/gp/acquisition.h"
 #include "tuner/searchers/gp/data.h"
 #include "tuner/searchers/gp/fit.h"
 #include "tuner/searchers/gp/gp.h"
-#include "tuner/searchers/options.h"
 #include "tuner/searchers/sobol.h"
 
 namespace autotune {

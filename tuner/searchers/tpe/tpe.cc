@@ -5,8 +5,8 @@
 #include <limits>
 #include <numeric>
 
+#include "tuner/core/options.h"
 #include "tuner/core/rng.h"
-#include "tuner/searchers/options.h"
 #include "tuner/searchers/random.h"
 #include "tuner/searchers/sobol.h"
 #include "tuner/searchers/tpe/parzen.h"

@@ -1,6 +1,6 @@
 // OptionReader: defaults, type and range errors naming "<prefix>.<option>",
 // and Finish() rejecting options nobody read.
-#include "tuner/searchers/options.h"
+#include "tuner/core/options.h"
 
 #include <gtest/gtest.h>
 

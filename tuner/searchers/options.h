@@ -1,4 +1,0 @@
-// OptionReader moved to tuner/core/options.h (schedulers read options too).
-#pragma once
-
-#include "tuner/core/options.h"
