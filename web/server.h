@@ -64,7 +64,6 @@ class Server {
  private:
   void Accept();
 
-  boost::asio::io_context& io_;
   ServerOptions options_;
   Api& api_;
   EventHub& hub_;

@@ -123,6 +123,36 @@ TEST_F(DashboardApiTest, AnExploitedTrialThatHasNotRunAgainHoldsItsSourcesTraini
   EXPECT_EQ(l["links"][1]["step_end"], 20);
 }
 
+TEST_F(DashboardApiTest, ASourceThatSteppedBackAfterTheCopyKeepsTheSegmentsThatMadeIt) {
+  const std::int64_t a = NewTrial(0.1), b = NewTrial(0.01), c = NewTrial(0.5);
+  Run(a, 0, 10, 0.1, "", 1.0);
+  Run(b, 0, 10, 0.01, "", 2.0, From(a, 10, 0.12));  // b copies a at step 10
+  Run(c, 0, 5, 0.5, "", 0.8);
+  Run(b, 10, 20, 0.12, Checkpoint(a, 10), 0.5);
+  // Then a itself (async PBT) copies c's step 5 and trains [5, 10) again:
+  // a segment ending at step 10 too, but newer than b's copy.
+  Run(a, 10, 20, 0.1, Checkpoint(a, 10), 1.0, From(c, 5, 0.3));
+  Run(a, 5, 10, 0.3, Checkpoint(c, 5), 0.9);
+
+  json l = Expect(Get("/api/v1/trials/" + std::to_string(b) + "/lineage"), 200);
+  ASSERT_EQ(l["links"].size(), 2u) << l.dump();
+  EXPECT_EQ(l["links"][0]["trial_id"], a);
+  EXPECT_EQ(l["links"][0]["step_begin"], 0);
+  EXPECT_EQ(l["links"][0]["params"]["lr"], 0.1);
+  EXPECT_EQ(l["links"][1]["trial_id"], b);
+  json schedule = Expect(Get("/api/v1/trials/" + std::to_string(b) + "/schedule"), 200);
+  ASSERT_EQ(schedule["schedule"].size(), 2u) << schedule.dump();
+  EXPECT_EQ(schedule["schedule"][0]["params"]["lr"], 0.1);
+  EXPECT_EQ(schedule["schedule"][1]["step"], 10);
+  EXPECT_EQ(schedule["schedule"][1]["params"]["lr"], 0.12);
+  EXPECT_EQ(schedule["lineage"].size(), 2u) << schedule.dump();
+  // a's own lineage now runs through c.
+  json la = Expect(Get("/api/v1/trials/" + std::to_string(a) + "/lineage"), 200);
+  ASSERT_EQ(la["links"].size(), 2u) << la.dump();
+  EXPECT_EQ(la["links"][0]["trial_id"], c);
+  EXPECT_EQ(la["links"][1]["params"]["lr"], 0.3);
+}
+
 TEST_F(DashboardApiTest, AFailedTryIsNoLinkAndItsRetryIs) {
   const std::int64_t a = NewTrial(0.1);
   Run(a, 0, 10, 0.1, "", 1.0);
