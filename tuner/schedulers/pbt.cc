@@ -30,7 +30,8 @@ std::size_t IndexOf(const std::vector<ParamValue>& values, const ParamValue& v) 
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (values[i] == v) return i;
     double y = 0;
-    if (numeric && AsNumber(values[i], &y) && std::fabs(y - x) < best_gap) best_gap = std::fabs(y - x), best = i;
+    if (numeric && AsNumber(values[i], &y) && std::fabs(y - x) < best_gap)
+      best_gap = std::fabs(y - x), best = i;
   }
   return best;
 }
@@ -38,7 +39,8 @@ std::size_t IndexOf(const std::vector<ParamValue>& values, const ParamValue& v) 
 // A value of the list as the space's type (ints for int params).
 ParamValue AsSpaceType(const ParamSpec& space_param, const ParamValue& v) {
   double x = 0;
-  if (std::holds_alternative<IntDist>(space_param.dist) && AsNumber(v, &x)) return std::int64_t(std::llround(x));
+  if (std::holds_alternative<IntDist>(space_param.dist) && AsNumber(v, &x))
+    return std::int64_t(std::llround(x));
   if (std::holds_alternative<FloatDist>(space_param.dist) && AsNumber(v, &x)) return x;
   return v;
 }
@@ -49,8 +51,8 @@ ParamValue Resample(const ParamSpec& mutation, std::mt19937_64& rng) {
   return one->Decode({u(rng)}).at(mutation.name);
 }
 
-ParamValue Perturb(const PbtOptions& o, const ParamSpec& mutation, const ParamSpec& space_param, const ParamValue& v,
-                   std::mt19937_64& rng) {
+ParamValue Perturb(const PbtOptions& o, const ParamSpec& mutation, const ParamSpec& space_param,
+                   const ParamValue& v, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   if (u(rng) < o.resample_probability) return AsSpaceType(space_param, Resample(mutation, rng));
   const std::vector<ParamValue>* list = nullptr;
@@ -85,7 +87,9 @@ class PbtScheduler final : public Scheduler {
     generations_ = (max_steps_ + o_.interval - 1) / o_.interval;
   }
 
-  std::int64_t FirstSegmentEnd(const History&, int) const override { return std::min(o_.interval, max_steps_); }
+  std::int64_t FirstSegmentEnd(const History&, int) const override {
+    return std::min(o_.interval, max_steps_);
+  }
 
   bool AcceptsNewTrial(const History& h) const override {
     const auto n = static_cast<std::int64_t>(h.trials.size());
@@ -121,20 +125,32 @@ class PbtScheduler final : public Scheduler {
     return Decide(h, n, step, [](const Observation& t) { return t.last_loss(); });
   }
 
-  std::optional<std::pair<int, Decision>> ResumeNext(const History& h, bool) override {
+  std::optional<std::pair<int, Decision>> ResumeNext(const History& h, bool final) override {
     if (!o_.sync || o_.searcher) return std::nullopt;
+    // A generation is the whole population: members not created yet (fewer
+    // slots than members) are on their way to the barrier too.
+    if (!final && static_cast<std::int64_t>(h.trials.size()) < o_.population) return std::nullopt;
     std::int64_t s = std::numeric_limits<std::int64_t>::max();
     for (const auto& t : h.trials)
       if (Live(t) && t.state == TrialState::kPaused) s = std::min(s, t.step);
     if (s == std::numeric_limits<std::int64_t>::max()) return std::nullopt;
-    int first = -1;
+    std::vector<int> waiting;
     for (std::size_t i = 0; i < h.trials.size(); ++i) {
       const Observation& t = h.trials[i];
       if (!Live(t)) continue;
       if (t.step < s) return std::nullopt;  // a member is still on its way to step s
-      if (first < 0 && t.state == TrialState::kPaused && t.step == s) first = static_cast<int>(i);
+      if (t.state == TrialState::kPaused && t.step == s) waiting.push_back(static_cast<int>(i));
     }
-    return std::make_pair(first, Decide(h, first, s, [s](const Observation& t) { return t.loss_at(s); }));
+    // The generation's exploits go first: each copies its source's
+    // checkpoint of step s, before that source trains on past s (with fewer
+    // slots than members, a source continued first would be copied at a
+    // later step, and its copier would skip those steps).
+    auto at_s = [s](const Observation& t) { return t.loss_at(s); };
+    for (int i : waiting) {
+      Decision d = Decide(h, i, s, at_s);
+      if (d.kind == Decision::Kind::kExploit) return std::make_pair(i, std::move(d));
+    }
+    return std::make_pair(waiting.front(), Decide(h, waiting.front(), s, at_s));
   }
 
  private:
@@ -145,7 +161,7 @@ class PbtScheduler final : public Scheduler {
     // Rank the members with a score; ties are broken at random (else equal
     // scores would never copy anything).
     auto rng = StreamRng(seed_ ^ kRankTag, Mix64(static_cast<std::uint64_t>(n) * 0x100000001b3ULL +
-                                                  static_cast<std::uint64_t>(step)));
+                                                 static_cast<std::uint64_t>(step)));
     std::vector<std::tuple<double, std::uint64_t, int>> ranked;
     for (std::size_t i = 0; i < h.trials.size(); ++i) {
       const Observation& t = h.trials[i];
@@ -156,14 +172,15 @@ class PbtScheduler final : public Scheduler {
       }
     }
     const std::size_t count = ranked.size();
-    const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(std::ceil(count * o_.quantile_fraction)),
-                                                 count / 2);
+    const std::size_t k =
+        std::min<std::size_t>(static_cast<std::size_t>(std::ceil(count * o_.quantile_fraction)), count / 2);
     if (count < 2 || k == 0) return Decision::Continue(next);
     std::sort(ranked.begin(), ranked.end());
     bool bottom = false;
     for (std::size_t i = count - k; i < count; ++i) bottom |= std::get<2>(ranked[i]) == n;
     if (!bottom) return Decision::Continue(next);
-    const std::uint64_t stream = static_cast<std::uint64_t>(n) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(step);
+    const std::uint64_t stream =
+        static_cast<std::uint64_t>(n) * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(step);
     if (!o_.exploit) {
       return Decision::Continue(next, "explores its own params",
                                 PbtExplore(o_, space_, h.trials[n].params, seed_, stream));
@@ -201,7 +218,9 @@ Status CheckMutation(const ParamSpec& m, const SearchSpace& space) {
     if (!alone.ok()) return alone.status();
     for (const auto& v : c->choices) {
       Status s = alone->Validate({{m.name, AsSpaceType(*p, v)}});
-      if (!s.ok()) return Status::InvalidArgument("value " + ToString(v) + " does not fit the space: " + s.message(), field);
+      if (!s.ok())
+        return Status::InvalidArgument("value " + ToString(v) + " does not fit the space: " + s.message(),
+                                       field);
     }
     return Status::Ok();
   }
@@ -265,11 +284,14 @@ StatusOr<std::unique_ptr<Scheduler>> MakePbtScheduler(const StudySpec& spec) {
   if (o.searcher) {
     static const std::set<std::string> kLearners = {"hazero", "pshe2", "gp", "tpe", "auto"};
     if (!kLearners.count(spec.searcher.algorithm)) {
-      return Status::InvalidArgument("searcher-driven explore needs a searcher that learns from results "
-                                     "(hazero, pshe2, gp, tpe or auto), not '" + spec.searcher.algorithm + "'",
-                                     "scheduler.explore");
+      return Status::InvalidArgument(
+          "searcher-driven explore needs a searcher that learns from results "
+          "(hazero, pshe2, gp, tpe or auto), not '" +
+              spec.searcher.algorithm + "'",
+          "scheduler.explore");
     }
-    if (o.sync) return Status::InvalidArgument("searcher-driven explore runs by generations already", "scheduler.mode");
+    if (o.sync)
+      return Status::InvalidArgument("searcher-driven explore runs by generations already", "scheduler.mode");
   }
   const std::int64_t generations = (max_steps + o.interval - 1) / o.interval;
   const std::int64_t members = o.searcher ? o.population * generations : o.population;

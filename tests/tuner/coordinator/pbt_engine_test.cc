@@ -70,18 +70,20 @@ class PbtEngineTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(root_); }
 
   // Runs the toy with the given scheduler section; returns the store.
-  std::unique_ptr<Store> RunToy(const std::string& scheduler, Toy& toy, std::uint64_t seed = 1) {
+  std::unique_ptr<Store> RunToy(const std::string& scheduler, Toy& toy, std::uint64_t seed = 1,
+                                int members = 2, int slots = 2) {
     auto store = NewMemoryStore();
     const std::string text = R"({"name": "toy", "objective": {"metric": "Q", "mode": "max"},
       "space": {"h0": {"type": "float", "low": 0, "high": 1}, "h1": {"type": "float", "low": 0, "high": 1}},
       "enqueue": [{"h0": 1, "h1": 0}, {"h0": 0, "h1": 1}],
       "trial": {"command": ["/bin/true"], "max_steps": 400, "keep_checkpoints": 1},
-      "budget": {"max_trials": 2, "max_parallel": 2}, "seed": )" +
-                             std::to_string(seed) + R"(, "scheduler": )" + scheduler + "}";
+      "budget": {"max_trials": )" +
+                             std::to_string(members) + R"(, "max_parallel": )" + std::to_string(slots) +
+                             R"(}, "seed": )" + std::to_string(seed) + R"(, "scheduler": )" + scheduler + "}";
     auto parsed = ParseStudySpec(text, "/");
     EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
     boost::asio::io_context io;
-    FakeExecutor exec(io, 2, [&](const SegmentTask& t) { return toy.Segment(t); });
+    FakeExecutor exec(io, slots, [&](const SegmentTask& t) { return toy.Segment(t); });
     auto searcher = std::move(MakeSearcher(parsed->spec.searcher, parsed->spec.space, seed)).value();
     auto record = *store->CreateStudy("toy", parsed->canonical_json);
     CoordinatorOptions opts;
@@ -155,6 +157,35 @@ TEST_F(PbtEngineTest, ExploitsRecordLineageAndCopiesAndLeaveOnlyTheKeptCheckpoin
     if (trial.path().filename().string().rfind("trial-", 0) == 0)
       for ([[maybe_unused]] const auto& f : std::filesystem::directory_iterator(trial.path())) ++folders;
   EXPECT_EQ(folders, 1);
+}
+
+TEST_F(PbtEngineTest, SyncGenerationsWithFewerSlotsThanMembersTrainEveryStepOfEveryMember) {
+  // With 2 slots for 6 members, a source that continued first would be
+  // copied at a later step than the generation's, and its copier would skip
+  // steps; each member must train exactly max_steps steps.
+  int exploits = 0;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    Toy toy;
+    auto store =
+        RunToy(R"({"algorithm": "pbt", "perturbation_interval": 20, "mode": "sync"})", toy, seed, 6, 2);
+    auto study = *store->FindStudy("toy");
+    const std::vector<TrialRecord> trials = *store->ListTrials(study->id);
+    for (const auto& t : trials) {
+      EXPECT_EQ(t.step, 400);
+      std::int64_t trained = 0;
+      const std::vector<SegmentRecord> segments = *store->ListSegments(t.id);
+      for (const auto& seg : segments) {
+        if (seg.state != SegmentState::kCompleted) continue;
+        trained += seg.step_end - seg.step_begin;
+        if (seg.source_trial_id && *seg.source_trial_id != t.id) {
+          ++exploits;
+          EXPECT_EQ(seg.step_begin % 20, 0) << "copied off a generation's step: " << seg.step_begin;
+        }
+      }
+      EXPECT_EQ(trained, 400) << "trial " << t.id << ", seed " << seed;
+    }
+  }
+  EXPECT_GT(exploits, 0);
 }
 
 }  // namespace

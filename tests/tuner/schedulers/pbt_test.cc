@@ -15,10 +15,12 @@ StudySpec Spec(const std::string& scheduler, int max_steps = 40, int max_trials 
                const std::string& searcher = "random") {
   std::string text = R"({"name": "s", "space": {"lr": {"type": "float", "low": 1e-4, "high": 1, "log": true},
       "depth": {"type": "int", "low": 1, "high": 8}, "opt": {"type": "categorical", "choices": ["sgd", "adam", "lamb"]}},
-    "searcher": {"algorithm": ")" + searcher + R"("},
+    "searcher": {"algorithm": ")" +
+                     searcher + R"("},
     "trial": {"command": ["/bin/true"], "max_steps": )" +
-                     std::to_string(max_steps) + R"(}, "budget": {"max_trials": )" + std::to_string(max_trials) +
-                     R"(, "max_parallel": )" + std::to_string(parallel) + R"(}, "scheduler": )" + scheduler + "}";
+                     std::to_string(max_steps) + R"(}, "budget": {"max_trials": )" +
+                     std::to_string(max_trials) + R"(, "max_parallel": )" + std::to_string(parallel) +
+                     R"(}, "scheduler": )" + scheduler + "}";
   auto parsed = ParseStudySpec(text, "/");
   EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
   return parsed->spec;
@@ -59,7 +61,8 @@ TEST(PbtTest, TheBottomQuantileCopiesTheTopAndEveryoneElseContinues) {
 }
 
 TEST(PbtTest, KIsAtMostHalfThePopulationAndSourcesNeedACheckpoint) {
-  auto s = Make(Spec(R"({"algorithm": "pbt", "perturbation_interval": 10, "quantile_fraction": 0.5})", 40, 3, 3));
+  auto s =
+      Make(Spec(R"({"algorithm": "pbt", "perturbation_interval": 10, "quantile_fraction": 0.5})", 40, 3, 3));
   History h;
   for (int i = 0; i < 3; ++i) h.trials.push_back(Member(0.1, 10, i));
   // N = 3: k = min(ceil(1.5), 1) = 1, so member 1 (the middle) continues.
@@ -85,7 +88,8 @@ TEST(PbtTest, TiesAreBrokenAtRandomSoEqualScoresStillCopy) {
 }
 
 TEST(PbtTest, ExploreMultipliesClipsKeepsIntsAndMovesCategoricalsToANeighbour) {
-  const StudySpec spec = Spec(R"({"algorithm": "pbt", "perturbation_interval": 10, "resample_probability": 0})");
+  const StudySpec spec =
+      Spec(R"({"algorithm": "pbt", "perturbation_interval": 10, "resample_probability": 0})");
   PbtOptions o;
   o.resample_probability = 0;
   const Params start = {{"lr", 0.5}, {"depth", std::int64_t{4}}, {"opt", std::string("adam")}};
@@ -132,16 +136,37 @@ TEST(PbtTest, SyncModeDecidesAGenerationTogetherAtTheSameStep) {
   EXPECT_FALSE(s->ResumeNext(h, false));  // member 3 has not reached the barrier
   h.trials[3] = Member(0.1, 10, 3, TrialState::kPaused);
   std::vector<Decision::Kind> kinds;
+  std::vector<int> order;
   for (int round = 0; round < 4; ++round) {
     auto r = s->ResumeNext(h, false);
     ASSERT_TRUE(r);
-    EXPECT_EQ(r->first, round);  // in number order
+    order.push_back(r->first);
     kinds.push_back(r->second.kind);
     h.trials[r->first].state = TrialState::kRunning;  // resumed, still at step 10
   }
   EXPECT_FALSE(s->ResumeNext(h, false));
-  EXPECT_EQ(kinds, (std::vector<Decision::Kind>{Decision::Kind::kContinue, Decision::Kind::kContinue,
-                                                Decision::Kind::kContinue, Decision::Kind::kExploit}));
+  // The exploit first (its source is still at step 10), then in number order.
+  EXPECT_EQ(order, (std::vector<int>{3, 0, 1, 2}));
+  EXPECT_EQ(kinds, (std::vector<Decision::Kind>{Decision::Kind::kExploit, Decision::Kind::kContinue,
+                                                Decision::Kind::kContinue, Decision::Kind::kContinue}));
+}
+
+TEST(PbtTest, SyncModeWaitsForMembersNotCreatedYet) {
+  // Two of four members exist (two slots): the barrier at step 10 waits for
+  // the other two, unless the study will create no more trials.
+  auto s = Make(Spec(R"({"algorithm": "pbt", "perturbation_interval": 10, "population": 4, "mode": "sync"})",
+                     40, 4, 2));
+  History h;
+  h.trials.push_back(Member(0.1, 10, 1, TrialState::kPaused));
+  h.trials.push_back(Member(0.1, 10, 2, TrialState::kPaused));
+  EXPECT_FALSE(s->ResumeNext(h, false));
+  EXPECT_TRUE(s->ResumeNext(h, true));
+  h.trials.push_back(Member(0.1, 10, 3, TrialState::kPaused));
+  h.trials.push_back(Member(0.1, 10, 4, TrialState::kPaused));
+  auto r = s->ResumeNext(h, false);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->second.kind, Decision::Kind::kExploit);  // the worst copies one of the best, at step 10
+  EXPECT_EQ(r->second.step_end, 20);
 }
 
 TEST(PbtTest, PopulationBoundsNewTrials) {
@@ -156,8 +181,9 @@ TEST(PbtTest, PopulationBoundsNewTrials) {
 }
 
 TEST(PbtTest, SearcherDrivenGenerationsContinueFromTheBestHalfRoundRobin) {
-  auto s = Make(Spec(R"({"algorithm": "pbt", "perturbation_interval": 10, "population": 4, "explore": "searcher"})",
-                     20, 8, 4, "hazero"));
+  auto s = Make(
+      Spec(R"({"algorithm": "pbt", "perturbation_interval": 10, "population": 4, "explore": "searcher"})", 20,
+           8, 4, "hazero"));
   History h;
   for (int i = 0; i < 4; ++i) h.trials.push_back(Member(0.1, 0, 0, TrialState::kRunning));
   EXPECT_FALSE(s->AcceptsNewTrial(h));  // generation 0 still runs
@@ -203,9 +229,11 @@ TEST(PbtTest, OptionsThatCannotWorkAreRefusedNamingTheField) {
       {R"({"algorithm": "pbt", "mutations": {"opt": ["sgd", "adagrad"]}})", "scheduler.mutations.opt"},
       {R"({"algorithm": "pbt", "population": 6})", "budget.max_trials"},
       {R"({"algorithm": "pbt", "explore": "searcher"})", "scheduler.explore"},
-      {R"({"algorithm": "pbt", "explore": "searcher", "perturbation_interval": 10})", "budget.max_trials", 4, "tpe"},
+      {R"({"algorithm": "pbt", "explore": "searcher", "perturbation_interval": 10})", "budget.max_trials", 4,
+       "tpe"},
       {R"({"algorithm": "replay"})", "scheduler.schedule"},
-      {R"({"algorithm": "replay", "schedule": [{"step": 0, "params": {"lr": 7}}]})", "scheduler.schedule[0].params"},
+      {R"({"algorithm": "replay", "schedule": [{"step": 0, "params": {"lr": 7}}]})",
+       "scheduler.schedule[0].params"},
   };
   for (const auto& c : cases) {
     auto s = MakeScheduler(Spec(c.scheduler, 40, c.max_trials, 4, c.searcher));
