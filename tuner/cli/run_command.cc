@@ -129,7 +129,9 @@ int RunCommand(const RunArgs& args) {
   EmbeddedDashboard dashboard(io, store, service);
   if (!args.no_dashboard) {
     Status listening = dashboard.Start({args.dashboard_port, args.dashboard_port_given, ""});
-    if (!listening.ok()) return BadInput(listening.message());
+    // A port asked for must be had; without one the study runs without a dashboard.
+    if (!listening.ok() && args.dashboard_port_given) return BadInput(listening.message());
+    if (!listening.ok()) std::cerr << "autotune: warning: no dashboard: " << listening.message() << "\n";
   }
   auto opened = service.Open(*parsed);
   if (!opened.ok()) return RefuseStudy(opened.status());
