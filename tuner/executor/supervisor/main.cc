@@ -81,14 +81,14 @@ std::vector<pid_t> Descendants() {
       children.emplace(static_cast<pid_t>(ppid), static_cast<pid_t>(pid));
   }
   ::closedir(proc);
-  std::vector<pid_t> out, todo{::getpid()};
-  while (!todo.empty()) {
-    pid_t p = todo.back();
-    todo.pop_back();
+  std::vector<pid_t> out, frontier{::getpid()};
+  while (!frontier.empty()) {
+    pid_t p = frontier.back();
+    frontier.pop_back();
     auto [lo, hi] = children.equal_range(p);
     for (auto it = lo; it != hi; ++it) {
       out.push_back(it->second);
-      todo.push_back(it->second);
+      frontier.push_back(it->second);
     }
   }
   return out;
