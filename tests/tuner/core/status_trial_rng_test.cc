@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <vector>
 
 #include "tuner/core/rng.h"
 #include "tuner/core/status.h"
@@ -108,6 +109,35 @@ TEST(StreamRngTest, DifferentSeedsOrStreamsGiveDifferentSequences) {
   EXPECT_EQ(firsts.size(), 400u);
   // Swapping seed and stream is not the same stream.
   EXPECT_NE(StreamRng(1, 2)(), StreamRng(2, 1)());
+}
+
+TEST(SeedSeq4Test, GeneratesExactlyWhatStdSeedSeqDoesForEveryLength) {
+  std::mt19937 words_rng(5);
+  for (int trial = 0; trial < 20; ++trial) {
+    const std::uint32_t w[4] = {static_cast<std::uint32_t>(words_rng()), static_cast<std::uint32_t>(words_rng()),
+                                static_cast<std::uint32_t>(words_rng()), static_cast<std::uint32_t>(words_rng())};
+    std::seed_seq reference{w[0], w[1], w[2], w[3]};
+    SeedSeq4 fast(w);
+    for (std::size_t n : {0, 1, 2, 3, 4, 5, 6, 7, 8, 38, 39, 40, 67, 68, 69, 100, 622, 623, 624, 700}) {
+      std::vector<std::uint32_t> a(n), b(n);
+      reference.generate(a.begin(), a.end());
+      fast.generate(b.begin(), b.end());
+      ASSERT_EQ(a, b) << "n = " << n;
+    }
+  }
+}
+
+TEST(StreamRngTest, IsTheEngineStdSeedSeqWouldSeed) {
+  for (std::uint64_t seed : {0ULL, 1ULL, 42ULL, 0xdeadbeefcafeULL}) {
+    for (std::uint64_t stream = 0; stream < 50; ++stream) {
+      std::seed_seq seq{static_cast<std::uint32_t>(Mix64(seed)), static_cast<std::uint32_t>(Mix64(seed) >> 32),
+                        static_cast<std::uint32_t>(Mix64(stream ^ 0xa5a5a5a5ULL)),
+                        static_cast<std::uint32_t>(Mix64(stream) >> 32)};
+      std::mt19937_64 reference(seq);
+      auto fast = StreamRng(seed, stream);
+      for (int i = 0; i < 5; ++i) ASSERT_EQ(fast(), reference());
+    }
+  }
 }
 
 TEST(Mix64Test, IsABijectionOnSmallInputsAndMixesBits) {
