@@ -277,6 +277,38 @@ StatusOr<std::unique_ptr<StudyLease>> SqliteStore::AcquireStudy(std::int64_t stu
   return lease;
 }
 
+Status SqliteStore::BeginGroup() {
+  std::unique_lock<std::recursive_mutex> lock(mu_);
+  if (group_.owns_lock()) return Status::FailedPrecondition("a write group is open already (groups do not nest)");
+  BusyBackoff backoff(busy_retry_s_);
+  for (;;) {
+    try {
+      db_->exec("BEGIN IMMEDIATE");
+      group_ = std::move(lock);
+      return Status::Ok();
+    } catch (const SQLite::Exception& e) {
+      if (IsBusy(e) && backoff.Wait()) continue;
+      return SqliteError("BeginGroup", path_, e);
+    }
+  }
+}
+
+Status SqliteStore::EndGroup() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (!group_.owns_lock()) return Status::FailedPrecondition("no write group is open");
+  std::unique_lock<std::recursive_mutex> group = std::move(group_);  // the group ends here, committed or not
+  try {
+    db_->exec("COMMIT");
+    return Status::Ok();
+  } catch (const SQLite::Exception& e) {
+    try {
+      db_->exec("ROLLBACK");
+    } catch (...) {  // SQLite may have rolled back already
+    }
+    return SqliteError("EndGroup", path_, e);
+  }
+}
+
 }  // namespace db_detail
 
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const StoreOptions& options) {

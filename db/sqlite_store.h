@@ -3,7 +3,9 @@
 // and migrated on open (db/schema.h). Every Store method runs under one mutex
 // and, when it writes, inside one BEGIN IMMEDIATE transaction that rolls back
 // on any error. Several processes may open the same file; writers wait up to
-// busy_timeout_ms for each other and then fail with Unavailable.
+// busy_timeout_ms for each other and then fail with Unavailable. Inside a
+// write group (Store::BeginGroup) the group is the one transaction and each
+// call a savepoint of it (db/detail/txn_scope.h).
 #pragma once
 
 #include <memory>

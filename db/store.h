@@ -204,6 +204,17 @@ class Store {
   // and ends when the lease is destroyed or its process dies, kill -9
   // included. `owner` describes the holder ("pid 12 on host").
   virtual StatusOr<std::unique_ptr<StudyLease>> AcquireStudy(std::int64_t study_id, const std::string& owner) = 0;
+
+  // Write groups (group commit): the calls between BeginGroup and EndGroup,
+  // on the thread that began the group, commit together, once, at
+  // EndGroup, instead of once each. Each call stays all or nothing: one
+  // that fails leaves the group's other writes as they were. None of a
+  // group's writes is durable (or seen by other connections) before
+  // EndGroup returns OK; when EndGroup fails, none of them happened. Other
+  // threads' calls wait for the group to end. Groups do not nest. A store
+  // without transactions (the in-memory one) groups nothing.
+  virtual Status BeginGroup() { return Status::Ok(); }
+  virtual Status EndGroup() { return Status::Ok(); }
 };
 
 // Opens (creating and migrating as needed) a SQLite store at path; ":memory:"

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Transaction.h>
 
 #include <cstdint>
 #include <exception>
@@ -19,6 +18,7 @@
 #include "db/detail/sqlite_rows.h"
 #include "db/detail/sqlite_util.h"
 #include "db/detail/study_lease.h"
+#include "db/detail/txn_scope.h"
 #include "db/events.h"
 #include "db/store.h"
 #include "db/store_options.h"
@@ -70,6 +70,8 @@ class SqliteStore final : public Store {
   Status SetStudyAttribute(std::int64_t study_id, const std::string& key, const std::string& value) override;
   StatusOr<std::map<std::string, std::string>> StudyAttributes(std::int64_t study_id) override;
   StatusOr<std::unique_ptr<StudyLease>> AcquireStudy(std::int64_t study_id, const std::string& owner) override;
+  Status BeginGroup() override;
+  Status EndGroup() override;
 
  private:
   // The bits of a trial that transitions need.
@@ -81,12 +83,12 @@ class SqliteStore final : public Store {
 
   // The edge of every public method: takes the mutex, runs body and turns
   // any exception into a Status naming the method and the file. A body
-  // returning early with an error leaves its Transaction uncommitted, which
+  // returning early with an error leaves its TxnScope uncommitted, which
   // rolls it back; a body that finds the database busy or locked is run
   // again from the start, with backoff, for up to busy_retry_s.
   template <typename Body>
   auto Guarded(const char* op, Body&& body) -> decltype(body()) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);  // held across a group (BeginGroup)
     BusyBackoff backoff(busy_retry_s_);
     for (;;) {
       try {
@@ -104,8 +106,8 @@ class SqliteStore final : public Store {
   }
 
   // Helpers below run with mu_ held, inside the caller's transaction.
-  SQLite::Transaction Write() { return SQLite::Transaction(*db_, SQLite::TransactionBehavior::IMMEDIATE); }
-  SQLite::Transaction Read() { return SQLite::Transaction(*db_, SQLite::TransactionBehavior::DEFERRED); }
+  TxnScope Write() { return TxnScope(stmts_, TxnScope::Kind::kWrite, group_.owns_lock()); }
+  TxnScope Read() { return TxnScope(stmts_, TxnScope::Kind::kRead, group_.owns_lock()); }
   bool StudyExists(std::int64_t study_id);
   bool TrialExists(std::int64_t trial_id);
   std::optional<TrialHead> FindTrialHead(std::int64_t trial_id);
@@ -126,7 +128,8 @@ class SqliteStore final : public Store {
                 const store_events::EventText& event, double now);
   std::string AttributeLocked(std::int64_t study_id, const std::string& key);
 
-  std::mutex mu_;
+  std::recursive_mutex mu_;
+  std::unique_lock<std::recursive_mutex> group_;  // holds mu_ from BeginGroup to EndGroup
   const std::string path_;
   const std::function<double()> clock_;
   const double busy_retry_s_;

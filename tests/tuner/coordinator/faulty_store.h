@@ -89,6 +89,8 @@ class FaultyStore : public Store {
   StatusOr<std::unique_ptr<StudyLease>> AcquireStudy(std::int64_t id, const std::string& owner) override {
     return inner_.AcquireStudy(id, owner);
   }
+  Status BeginGroup() override { return inner_.BeginGroup(); }
+  Status EndGroup() override { return inner_.EndGroup(); }
 #undef AT_FORWARD
 
  private:
