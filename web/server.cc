@@ -20,7 +20,13 @@ bool IsLoopbackHost(const std::string& host) {
 }
 
 Server::Server(net::io_context& io, ServerOptions options, Api& api, EventHub& hub, ServerMetrics& metrics)
-    : options_(std::move(options)), api_(api), hub_(hub), metrics_(metrics), acceptor_(io), retry_(io) {}
+    : options_(std::move(options)),
+      api_(api),
+      hub_(hub),
+      metrics_(metrics),
+      batch_(io, api.context().store, api),
+      acceptor_(io),
+      retry_(io) {}
 
 Server::~Server() {
   *alive_ = false;

@@ -12,7 +12,8 @@
 //   - at most max_connections at once: the next ones get 503 and are closed;
 //   - an event-stream reply turns its connection into a server-sent event
 //     stream fed by the EventHub until the client goes.
-// Requests are handled by Api::Handle, a function of the request.
+// Requests are handled by Api::Handle, a function of the request; asks and
+// tells that arrive together share one store commit (web/commit_batch.h).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -25,6 +26,7 @@
 
 #include "tuner/core/status.h"
 #include "web/api.h"
+#include "web/commit_batch.h"
 #include "web/event_hub.h"
 #include "web/server_metrics.h"
 
@@ -60,6 +62,7 @@ class Server {
 
   // Sessions leave the server's list when they end.
   void Remove(HttpSession* s);
+  CommitBatch& batch() { return batch_; }
 
  private:
   void Accept();
@@ -68,6 +71,7 @@ class Server {
   Api& api_;
   EventHub& hub_;
   ServerMetrics& metrics_;
+  CommitBatch batch_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   bool stopped_ = false;

@@ -103,6 +103,13 @@ void HttpSession::OnRead(const beast::error_code& ec) {
   if (ec) return Close();  // end of stream, timeout, reset
   request_read_ = std::chrono::steady_clock::now();
   Request request = parser_->release();
+  if (CommitBatch::Batched(request)) {
+    const unsigned version = request.version();
+    const bool keep_alive = request.keep_alive();
+    return server_.batch().Add(std::move(request), [self = shared_from_this(), version, keep_alive](Reply reply) {
+      if (!self->closed_) self->Respond(std::move(reply), version, keep_alive);
+    });
+  }
   Reply reply = api_.Handle(request);
   if (reply.stream && reply.code() == 200) return StartStream(*reply.stream);
   Respond(std::move(reply), request.version(), request.keep_alive());

@@ -123,17 +123,32 @@ int ServeCommand(const ServeArgs& args) {
   if (api_opts.static_dir.empty())
     std::cerr << "autotune: no web/static folder found; the dashboard is off\n";
 
+  bool stopping = false;
+  auto shut_down = [&] {
+    if (stopping) return;
+    stopping = true;
+    server.Stop();
+    hub.Stop();
+    service.InterruptAll([&] { io.stop(); });
+  };
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& e, int signal) {
     if (e) return;
     std::cerr << "autotune: " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
               << ": stopping; running studies resume on the next start\n";
-    server.Stop();
-    hub.Stop();
-    service.InterruptAll([&] { io.stop(); });
+    shut_down();
   });
+  // The engine's in-memory state ran ahead of a commit that failed: stop,
+  // and let the next start rebuild it from the store.
+  int exit_code = kExitOk;
+  server.batch().on_commit_failed = [&](const Status& s) {
+    std::cerr << "autotune: the store failed to commit a batch of asks and tells: " << s.ToString()
+              << "; stopping (the next start resumes every study from the store)\n";
+    exit_code = kExitFailed;
+    shut_down();
+  };
   io.run();
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace autotune
