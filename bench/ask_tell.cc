@@ -1,7 +1,7 @@
 // bench/ask_tell: the REST API's ask/tell rate against Optuna's, and the
 // latency of a page of trials.
 //
-//   ask_tell [--seconds S] [--rounds R] [--clients 1,8] [--page-trials 10000]
+//   ask_tell [--seconds S] [--rounds R] [--clients 1,8] [--page-trials 10000 (0: none)]
 //            [--no-optuna] [--python /usr/bin/python3] [--dir DIR]
 //
 // The server is the real one (web::Server + Api + StudyService on one
@@ -99,6 +99,12 @@ class InProcessServer {
   }
   const web::ServerUrl& url() const { return url_; }
   Store& store() { return *store_; }
+  // Batches of asks and tells committed together, and the requests in them.
+  std::pair<long, long> Batches() {
+    std::promise<std::pair<long, long>> out;
+    boost::asio::post(io_, [&] { out.set_value({server_->batch().batches(), server_->batch().batched()}); });
+    return out.get_future().get();
+  }
   // CPU seconds (user + system) the server's thread has used so far.
   double ServerCpu() {
     std::promise<double> cpu;
@@ -208,6 +214,7 @@ Clock::duration Seconds(double s) {
 // (adds them to *told); prints a line.
 double OurRound(InProcessServer& server, std::int64_t study, int clients, double seconds, long* told_total) {
   const double cpu_before = server.ServerCpu();
+  const auto batches_before = server.Batches();
   const auto begin = Clock::now();
   auto told = AskTellLoop(server.url(), study, clients, begin + Seconds(seconds));
   const double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
@@ -215,8 +222,13 @@ double OurRound(InProcessServer& server, std::int64_t study, int clients, double
   for (long n : told) total += n;
   *told_total += total;
   const double cpu = server.ServerCpu() - cpu_before;
-  std::printf("  autotune  clients=%d  %6.0f pairs/s  (server thread %.0f us CPU a pair)\n", clients,
-              total / elapsed, 1e6 * cpu / std::max<long>(total, 1));
+  const auto batches = server.Batches();
+  const long grouped = batches.second - batches_before.second, groups = batches.first - batches_before.first;
+  std::printf(
+      "  autotune  clients=%d  %6.0f pairs/s  (server thread %.0f us CPU a pair; %.0f%% of requests in "
+      "group commits, %.1f a commit)\n",
+      clients, total / elapsed, 1e6 * cpu / std::max<long>(total, 1), 100.0 * grouped / std::max<long>(2 * total, 1),
+      groups ? static_cast<double>(grouped) / groups : 0.0);
   std::fflush(stdout);
   return total / elapsed;
 }
@@ -230,7 +242,7 @@ void PageBench(InProcessServer& server, std::int64_t study, int page_trials, int
     threads.emplace_back([&, i] {
       web::HttpClient c(server.url(), {});
       std::mt19937 rng(i);
-      std::uniform_int_distribution<int> cursor(0, page_trials - 100);
+      std::uniform_int_distribution<int> cursor(0, std::max(0, page_trials - 100));
       while (Clock::now() < end) {
         const auto t0 = Clock::now();
         auto r = c.Get("/api/v1/studies/" + std::to_string(study) +
@@ -309,6 +321,10 @@ int main(int argc, char** argv) {
     std::printf("\n");
   }
 
+  if (page_trials <= 0) {  // --page-trials 0: the pairs only
+    fs::remove_all(dir);
+    return 0;
+  }
   std::printf("GET /api/v1/studies/{id}/trials?limit=100 at random cursors, %d-trial study, %.0f s\n",
               page_trials, seconds);
   const std::int64_t big = Submit(server.url(), "pages", page_trials, 8);
