@@ -102,7 +102,9 @@ class InProcessServer {
   // Batches of asks and tells committed together, and the requests in them.
   std::pair<long, long> Batches() {
     std::promise<std::pair<long, long>> out;
-    boost::asio::post(io_, [&] { out.set_value({server_->batch().batches(), server_->batch().batched()}); });
+    boost::asio::post(io_, [&] {
+      out.set_value({static_cast<long>(metrics_.group_commits()), static_cast<long>(metrics_.group_requests())});
+    });
     return out.get_future().get();
   }
   // CPU seconds (user + system) the server's thread has used so far.

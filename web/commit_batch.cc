@@ -4,8 +4,8 @@
 
 namespace autotune::web {
 
-CommitBatch::CommitBatch(boost::asio::io_context& io, Store& store, Api& api)
-    : io_(io), store_(store), api_(api) {}
+CommitBatch::CommitBatch(boost::asio::io_context& io, Store& store, Api& api, ServerMetrics& metrics)
+    : io_(io), store_(store), api_(api), metrics_(metrics) {}
 
 CommitBatch::~CommitBatch() { *alive_ = false; }
 
@@ -48,8 +48,6 @@ void CommitBatch::Drain() {
   replies.reserve(items.size());
   for (const Item& item : items) replies.push_back(api_.Handle(item.request));
   if (group) {
-    ++batches_;
-    batched_ += static_cast<long>(items.size());
     Status committed = store_.EndGroup();
     if (!committed.ok()) {
       failed_ = committed;
@@ -59,6 +57,8 @@ void CommitBatch::Drain() {
                            committed.message());
       }
       if (on_commit_failed) on_commit_failed(committed);
+    } else {
+      metrics_.GroupCommitted(static_cast<int>(items.size()));
     }
   }
   for (std::size_t i = 0; i < items.size(); ++i) items[i].done(std::move(replies[i]));

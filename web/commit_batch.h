@@ -25,12 +25,14 @@
 
 #include "db/store.h"
 #include "web/api.h"
+#include "web/server_metrics.h"
 
 namespace autotune::web {
 
 class CommitBatch {
  public:
-  CommitBatch(boost::asio::io_context& io, Store& store, Api& api);
+  // Group commits are counted in `metrics` (for /metrics).
+  CommitBatch(boost::asio::io_context& io, Store& store, Api& api, ServerMetrics& metrics);
   ~CommitBatch();
   CommitBatch(const CommitBatch&) = delete;
   CommitBatch& operator=(const CommitBatch&) = delete;
@@ -44,8 +46,6 @@ class CommitBatch {
 
   std::function<void(const Status&)> on_commit_failed;
 
-  long batches() const { return batches_; }   // batches of more than one request
-  long batched() const { return batched_; }   // requests in them
 
  private:
   struct Item {
@@ -59,9 +59,8 @@ class CommitBatch {
   Api& api_;
   std::vector<Item> queue_;
   bool scheduled_ = false;
+  ServerMetrics& metrics_;
   Status failed_;  // a commit that failed: later batched requests are refused
-  long batches_ = 0;
-  long batched_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -24,7 +24,7 @@ Server::Server(net::io_context& io, ServerOptions options, Api& api, EventHub& h
       api_(api),
       hub_(hub),
       metrics_(metrics),
-      batch_(io, api.context().store, api),
+      batch_(io, api.context().store, api, metrics),
       acceptor_(io),
       retry_(io) {}
 

@@ -74,6 +74,12 @@ std::string ServerMetrics::Prometheus() const {
   out += "# HELP autotune_http_connections_refused_total Connections refused at the connection cap.\n";
   out += "# TYPE autotune_http_connections_refused_total counter\n";
   out += "autotune_http_connections_refused_total " + std::to_string(refused_) + "\n";
+  out += "# HELP autotune_group_commits_total Store commits shared by several asks and tells.\n";
+  out += "# TYPE autotune_group_commits_total counter\n";
+  out += "autotune_group_commits_total " + std::to_string(group_commits_) + "\n";
+  out += "# HELP autotune_group_commit_requests_total Asks and tells answered after a shared commit.\n";
+  out += "# TYPE autotune_group_commit_requests_total counter\n";
+  out += "autotune_group_commit_requests_total " + std::to_string(group_requests_) + "\n";
   return out;
 }
 

@@ -1,6 +1,7 @@
 // ServerMetrics: what the HTTP server counts for /metrics (Prometheus text
 // format): requests by route and status, a latency histogram by route, open
-// connections and event streams. Used from the io_context's thread only.
+// connections and event streams, group commits. Used from the io_context's
+// thread only.
 #pragma once
 
 #include <array>
@@ -26,6 +27,13 @@ class ServerMetrics {
   void StreamOpened() { ++streams_; }
   void StreamClosed() { --streams_; }
   void ConnectionRefused() { ++refused_; }
+  // One group commit of `requests` asks and tells (web/commit_batch.h).
+  void GroupCommitted(int requests) {
+    ++group_commits_;
+    group_requests_ += static_cast<std::uint64_t>(requests);
+  }
+  std::uint64_t group_commits() const { return group_commits_; }
+  std::uint64_t group_requests() const { return group_requests_; }
   int connections() const { return connections_; }
   int streams() const { return streams_; }
 
@@ -42,6 +50,7 @@ class ServerMetrics {
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;  // by (route, status)
   int connections_ = 0, streams_ = 0;
   std::uint64_t refused_ = 0;
+  std::uint64_t group_commits_ = 0, group_requests_ = 0;
 };
 
 // A label value escaped for the text format (\\, \", \n).

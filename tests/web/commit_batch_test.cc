@@ -22,7 +22,7 @@ class CommitBatchTest : public ApiTest {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(*store);
     Build(ApiOptions{});
-    batch_ = std::make_unique<CommitBatch>(io_, *store_, *api_);
+    batch_ = std::make_unique<CommitBatch>(io_, *store_, *api_, metrics_);
     batch_->on_commit_failed = [this](const Status& s) { failures_.push_back(s); };
     study_ = Submit(AskTellSpec("batched", 100, R"(, "searcher": {"algorithm": "random"})"));
   }
@@ -64,8 +64,9 @@ TEST_F(CommitBatchTest, RequestsAddedTogetherShareOneCommitAndEachGetsItsOwnRepl
   for (int i = 0; i < 8; ++i) Add(AskTarget());
   EXPECT_EQ(Committed("SELECT COUNT(*) FROM trials"), 0);  // nothing is handled before the batch runs
   Drain();
-  EXPECT_EQ(batch_->batches(), 1);
-  EXPECT_EQ(batch_->batched(), 8);
+  EXPECT_EQ(metrics_.group_commits(), 1u);
+  EXPECT_EQ(metrics_.group_requests(), 8u);
+  EXPECT_NE(metrics_.Prometheus().find("autotune_group_commit_requests_total 8\n"), std::string::npos);
   std::set<std::int64_t> ids;
   for (const Reply& r : replies_) ids.insert(Expect(r, 200)["trial_id"].get<std::int64_t>());
   EXPECT_EQ(ids.size(), 8u);
@@ -77,7 +78,7 @@ TEST_F(CommitBatchTest, RequestsAddedTogetherShareOneCommitAndEachGetsItsOwnRepl
   for (std::int64_t id : ids) Add("/api/v1/trials/" + std::to_string(id) + "/tell", R"({"value": 0.5})");
   const std::size_t unknown = Add("/api/v1/trials/999999/tell", R"({"value": 0.5})");
   Drain();
-  EXPECT_EQ(batch_->batches(), 2);
+  EXPECT_EQ(metrics_.group_commits(), 2u);
   for (std::size_t i = 0; i < replies_.size(); ++i) {
     if (i == unknown) {
       ErrorField(replies_[i], 404);
@@ -93,7 +94,7 @@ TEST_F(CommitBatchTest, ABatchOfOneCommitsOnItsOwn) {
   Add(AskTarget());
   Drain();
   Expect(replies_[0], 200);
-  EXPECT_EQ(batch_->batches(), 0);
+  EXPECT_EQ(metrics_.group_commits(), 0u);
   EXPECT_EQ(Committed("SELECT COUNT(*) FROM trials"), 1);
 }
 
@@ -115,6 +116,7 @@ TEST_F(CommitBatchTest, ACommitThatFailsAnswers500AndRefusesLaterAsksAndTells) {
     EXPECT_NE(r.body.find("nothing of it was saved"), std::string::npos) << r.body;
   }
   EXPECT_EQ(Committed("SELECT COUNT(*) FROM trials"), 0);
+  EXPECT_EQ(metrics_.group_commits(), 0u);  // counted only when committed
   ASSERT_EQ(failures_.size(), 1u);
   EXPECT_FALSE(failures_[0].ok());
 
