@@ -280,17 +280,12 @@ StatusOr<std::unique_ptr<StudyLease>> SqliteStore::AcquireStudy(std::int64_t stu
 Status SqliteStore::BeginGroup() {
   std::unique_lock<std::recursive_mutex> lock(mu_);
   if (group_.owns_lock()) return Status::FailedPrecondition("a write group is open already (groups do not nest)");
-  BusyBackoff backoff(busy_retry_s_);
-  for (;;) {
-    try {
-      db_->exec("BEGIN IMMEDIATE");
-      group_ = std::move(lock);
-      return Status::Ok();
-    } catch (const SQLite::Exception& e) {
-      if (IsBusy(e) && backoff.Wait()) continue;
-      return SqliteError("BeginGroup", path_, e);
-    }
-  }
+  AT_RETURN_IF_ERROR(Guarded("BeginGroup", [&]() -> Status {
+    db_->exec("BEGIN IMMEDIATE");
+    return Status::Ok();
+  }));
+  group_ = std::move(lock);
+  return Status::Ok();
 }
 
 Status SqliteStore::EndGroup() {

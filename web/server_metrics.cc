@@ -11,6 +11,14 @@ std::string Number(double v) {
   return buf;
 }
 
+// A series of one value, with its HELP and TYPE lines.
+template <typename Count>
+void Scalar(std::string& out, const char* name, const char* type, const char* help, Count value) {
+  out += std::string("# HELP ") + name + " " + help + "\n";
+  out += std::string("# TYPE ") + name + " " + type + "\n";
+  out += std::string(name) + " " + std::to_string(value) + "\n";
+}
+
 }  // namespace
 
 std::string PrometheusLabel(const std::string& value) {
@@ -65,21 +73,15 @@ std::string ServerMetrics::Prometheus() const {
     out += "autotune_http_request_duration_seconds_sum{" + label + "} " + Number(h.sum) + "\n";
     out += "autotune_http_request_duration_seconds_count{" + label + "} " + std::to_string(h.count) + "\n";
   }
-  out += "# HELP autotune_http_connections Open HTTP connections (event streams included).\n";
-  out += "# TYPE autotune_http_connections gauge\n";
-  out += "autotune_http_connections " + std::to_string(connections_) + "\n";
-  out += "# HELP autotune_event_streams Open server-sent event streams.\n";
-  out += "# TYPE autotune_event_streams gauge\n";
-  out += "autotune_event_streams " + std::to_string(streams_) + "\n";
-  out += "# HELP autotune_http_connections_refused_total Connections refused at the connection cap.\n";
-  out += "# TYPE autotune_http_connections_refused_total counter\n";
-  out += "autotune_http_connections_refused_total " + std::to_string(refused_) + "\n";
-  out += "# HELP autotune_group_commits_total Store commits shared by several asks and tells.\n";
-  out += "# TYPE autotune_group_commits_total counter\n";
-  out += "autotune_group_commits_total " + std::to_string(group_commits_) + "\n";
-  out += "# HELP autotune_group_commit_requests_total Asks and tells answered after a shared commit.\n";
-  out += "# TYPE autotune_group_commit_requests_total counter\n";
-  out += "autotune_group_commit_requests_total " + std::to_string(group_requests_) + "\n";
+  Scalar(out, "autotune_http_connections", "gauge", "Open HTTP connections (event streams included).",
+         connections_);
+  Scalar(out, "autotune_event_streams", "gauge", "Open server-sent event streams.", streams_);
+  Scalar(out, "autotune_http_connections_refused_total", "counter", "Connections refused at the connection cap.",
+         refused_);
+  Scalar(out, "autotune_group_commits_total", "counter", "Store commits shared by several asks and tells.",
+         group_commits_);
+  Scalar(out, "autotune_group_commit_requests_total", "counter",
+         "Asks and tells answered after a shared commit.", group_requests_);
   return out;
 }
 
