@@ -73,7 +73,8 @@ std::string Quartiles(std::vector<double> v) {
 // Runs one seed sequentially; fills regret[c] for each checkpoint reached.
 Status RunOnce(const AlgorithmSpec& spec, const BenchFunction& f, std::uint64_t seed, int trials,
                std::vector<double>* regret_at) {
-  AT_ASSIGN_OR_RETURN(auto searcher, MakeSearcher(spec, f.space, seed));
+  // The budget, as a study passes budget.max_trials (auto picks by it).
+  AT_ASSIGN_OR_RETURN(auto searcher, MakeSearcher(spec, f.space, seed, 1, trials));
   History history;
   double best = std::numeric_limits<double>::infinity();
   regret_at->clear();

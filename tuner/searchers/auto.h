@@ -15,18 +15,22 @@
 //     the space has more than gp_max_dims params or more than 8 trials run
 //     at once (gp's cost and its one-at-a-time believer);
 //   - floats only: `hazero` (CMA-ES with the lq surrogate and IPOP
-//     restarts; parallel workers get whole rounds), which beat `gp` on most
-//     BBOB functions at d = 5 (even at d = 2), beat `gp` followed by
-//     `hazero`, and costs milliseconds per trial. The `handover` option
-//     runs `gp` for the first `handover` trials instead (where gp fits);
-//     `hazero` then sees those trials as warm-start observations
+//     restarts; parallel workers get whole rounds), which beat `gp` and
+//     `gp` followed by `hazero` on most BBOB functions at d = 3 and 5 and
+//     costs milliseconds per trial; for 1 or 2 floats, `gp` for the first
+//     min(50, budget / 2) trials (50 with no known budget) and `hazero`
+//     after, which against Optuna's best sampler won more BBOB functions at
+//     d = 2 than either alone, at 50, 100 and 200 trials. The `handover`
+//     option sets that number for any float space (0: `hazero` only); gp
+//     runs only where it fits (gp_max_dims, at most 8 in parallel).
+//     `hazero` sees gp's trials as warm-start observations
 //     (History::prior) and starts from their best.
 // The choice depends only on the space, budget.max_trials, max_parallel and
 // the trial number, so a resumed study makes the same choices; each
 // delegate is built with the study's seed and its own defaults.
 //
 // Describe() names the searcher the latest Suggest used and why, e.g.
-// "auto: hazero (2 floats, budget 100, 1 at a time: floats only)".
+// "auto: hazero (3 floats, budget 100, 1 at a time: floats only)".
 #pragma once
 
 #include <memory>
@@ -45,15 +49,17 @@ struct AutoChoice {
   int phase_start = 0;
 };
 struct AutoOptions {
-  int handover = 0;      // numeric spaces: gp for trials [0, handover), then hazero (0: hazero only)
+  int handover = -1;     // float spaces: gp for trials [0, handover), then hazero (0: hazero only;
+                         // -1: for 1 or 2 floats min(50, budget / 2), else 0)
   int gp_max_dims = -1;  // the most params gp is run for (-1: 12)
 };
 AutoChoice ChooseAutoSearcher(const SearchSpace& space, int max_trials, int max_parallel, int trial,
                               const AutoOptions& options = {});
 
-// Options: handover (int >= 0, default 0: float-only spaces run gp for the
-// first `handover` trials, then hazero), gp_max_dims (int >= 0, default 12:
-// spaces with more params never get gp).
+// Options: handover (int >= 0; float-only spaces run gp for the first
+// `handover` trials, then hazero; absent: min(50, budget / 2) for 1 or 2
+// floats, else 0), gp_max_dims (int >= 0, default 12: spaces with more
+// params never get gp).
 StatusOr<std::unique_ptr<Searcher>> MakeAutoSearcher(const Options& options, const SearchSpace& space,
                                                      std::uint64_t seed, int max_parallel, int max_trials);
 

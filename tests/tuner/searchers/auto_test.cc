@@ -46,11 +46,35 @@ History RandomHistory(const SearchSpace& space, int n) {
   return h;
 }
 
-TEST(AutoTest, ContinuousSpaceGetsHazero) {
-  const AutoChoice c = ChooseAutoSearcher(Floats(2), 100, 1, 0);
+TEST(AutoTest, FloatSpaceOfThreeOrMoreGetsHazero) {
+  const AutoChoice c = ChooseAutoSearcher(Floats(3), 100, 1, 0);
   EXPECT_EQ(c.algorithm, "hazero");
-  EXPECT_EQ(c.reason, "2 floats, budget 100, 1 at a time: floats only");
+  EXPECT_EQ(c.reason, "3 floats, budget 100, 1 at a time: floats only");
   EXPECT_EQ(ChooseAutoSearcher(Floats(20), 0, 32, 5000).algorithm, "hazero");
+}
+
+TEST(AutoTest, OneOrTwoFloatsRunGpFirstThenHazero) {
+  const AutoChoice early = ChooseAutoSearcher(Floats(2), 100, 1, 49);
+  EXPECT_EQ(early.algorithm, "gp");
+  EXPECT_EQ(early.reason, "2 floats, budget 100, 1 at a time, hazero from trial 50");
+  const AutoChoice late = ChooseAutoSearcher(Floats(2), 100, 1, 50);
+  EXPECT_EQ(late.algorithm, "hazero");
+  EXPECT_EQ(late.phase_start, 50);
+  EXPECT_EQ(ChooseAutoSearcher(Floats(1), 41, 1, 19).algorithm, "gp");
+  EXPECT_EQ(ChooseAutoSearcher(Floats(1), 41, 1, 20).algorithm, "hazero");  // half a small budget
+  EXPECT_EQ(ChooseAutoSearcher(Floats(2), 1000, 1, 49).algorithm, "gp");      // at most 50 trials
+  EXPECT_EQ(ChooseAutoSearcher(Floats(2), 1000, 1, 50).algorithm, "hazero");
+  EXPECT_EQ(ChooseAutoSearcher(Floats(2), 0, 1, 49).reason,
+            "2 floats, budget unknown, 1 at a time, hazero from trial 50");
+  EXPECT_EQ(ChooseAutoSearcher(Floats(2), 0, 1, 50).algorithm, "hazero");
+  // A budget of one trial, too parallel for gp, or handover 0 asked for:
+  // hazero throughout.
+  EXPECT_EQ(ChooseAutoSearcher(Floats(2), 1, 1, 0).algorithm, "hazero");
+  EXPECT_EQ(ChooseAutoSearcher(Floats(2), 100, 9, 0).algorithm, "hazero");
+  AutoOptions none;
+  none.handover = 0;
+  EXPECT_EQ(ChooseAutoSearcher(Floats(2), 100, 1, 0, none).algorithm, "hazero");
+  EXPECT_EQ(ChooseAutoSearcher(Floats(2), 100, 1, 0, none).reason, "2 floats, budget 100, 1 at a time: floats only");
 }
 
 TEST(AutoTest, IntSpaceLargerThanTheBudgetGetsGp) {
@@ -116,12 +140,19 @@ TEST(AutoTest, OptionsAreReadAndChecked) {
 }
 
 TEST(AutoTest, SuggestsWhatItsDelegateSuggestsAndDescribesIt) {
-  const SearchSpace space = Floats(2);
+  const SearchSpace space = Floats(3);
   auto a = std::move(MakeSearcher({"auto", {}}, space, 5, 1, 100)).value();
   auto hazero = std::move(MakeSearcher({"hazero", {}}, space, 5, 1, 100)).value();
   const History h = RandomHistory(space, 12);
   EXPECT_EQ(std::move(a->Suggest(h, 2)).value(), std::move(hazero->Suggest(h, 2)).value());
-  EXPECT_EQ(a->Describe(), "auto: hazero (2 floats, budget 100, 1 at a time: floats only)");
+  EXPECT_EQ(a->Describe(), "auto: hazero (3 floats, budget 100, 1 at a time: floats only)");
+  // Two floats: gp for the first half of the budget.
+  const SearchSpace two = Floats(2);
+  auto b = std::move(MakeSearcher({"auto", {}}, two, 5, 1, 100)).value();
+  auto gp = std::move(MakeSearcher({"gp", {}}, two, 5, 1, 100)).value();
+  const History h2 = RandomHistory(two, 12);
+  EXPECT_EQ(std::move(b->Suggest(h2, 1)).value(), std::move(gp->Suggest(h2, 1)).value());
+  EXPECT_EQ(b->Describe(), "auto: gp (2 floats, budget 100, 1 at a time, hazero from trial 50)");
 }
 
 TEST(AutoTest, HazeroAfterGpSeesTheEarlierTrialsAsWarmStart) {
