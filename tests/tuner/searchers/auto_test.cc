@@ -159,7 +159,8 @@ TEST(AutoTest, HazeroAfterGpSeesTheEarlierTrialsAsWarmStart) {
   const SearchSpace space = Floats(3);
   const History h = RandomHistory(space, 201);
   auto a = std::move(MakeSearcher({"auto", {{"handover", std::int64_t{200}}}}, space, 5)).value();
-  auto hazero = std::move(MakeSearcher({"hazero", {}}, space, 5)).value();
+  // After gp, hazero refines gp's best with a small first step.
+  auto hazero = std::move(MakeSearcher({"hazero", {{"sigma0", 0.05}}}, space, 5)).value();
   History phase;
   phase.prior.assign(h.trials.begin(), h.trials.begin() + 200);
   phase.trials.assign(h.trials.begin() + 200, h.trials.end());
@@ -178,7 +179,7 @@ TEST(AutoTest, OneCallAcrossTheHandOverAsksEachPhaseForItsOwnTrials) {
   const History h = RandomHistory(space, 199);
   auto a = std::move(MakeSearcher({"auto", {{"handover", std::int64_t{200}}}}, space, 5, 4)).value();
   auto gp = std::move(MakeSearcher({"gp", {}}, space, 5, 4)).value();
-  auto hazero = std::move(MakeSearcher({"hazero", {}}, space, 5, 4)).value();
+  auto hazero = std::move(MakeSearcher({"hazero", {{"sigma0", 0.05}}}, space, 5, 4)).value();
   const auto both = std::move(a->Suggest(h, 3)).value();
   ASSERT_EQ(both.size(), 3u);
   EXPECT_EQ(both[0], std::move(gp->Suggest(h, 1)).value()[0]);
