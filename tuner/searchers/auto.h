@@ -24,7 +24,8 @@
 //     option sets that number for any float space (0: `hazero` only); gp
 //     runs only where it fits (gp_max_dims, at most 8 in parallel).
 //     `hazero` sees gp's trials as warm-start observations
-//     (History::prior) and starts from their best.
+//     (History::prior) and starts from their best with sigma0 0.05 (a
+//     local refinement of the basin gp found).
 // The choice depends only on the space, budget.max_trials, max_parallel and
 // the trial number, so a resumed study makes the same choices; each
 // delegate is built with the study's seed and its own defaults.
