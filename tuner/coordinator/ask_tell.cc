@@ -132,6 +132,11 @@ StatusOr<TrialRecord> AskTellStudy::Ask() {
     AT_RETURN_IF_ERROR(EndIfDone());
     return Status::FailedPrecondition(NoMoreTrials());
   }
+  // What `auto` chose (and why) is recorded when it changes; `show` prints it.
+  if (std::string described = searcher_.Describe(); described != described_) {
+    AT_RETURN_IF_ERROR(store_.SetStudyAttribute(study_.id, "searcher", described));
+    described_ = std::move(described);
+  }
   // The trial and its segment in one transaction: no half-asked trial.
   AT_ASSIGN_OR_RETURN(auto created, store_.CreateRunningTrial(study_.id, suggested.front(), FirstSegment()));
   TrialRecord& trial = created.first;

@@ -139,6 +139,7 @@ class AskTellStudy {
   std::map<int, Lease> asked_;         // running trials by number
   std::set<int> pending_;              // numbers of pending trials
   bool searcher_dry_ = false;          // Suggest returned nothing with nothing in flight
+  std::string described_;              // the searcher's last Describe(), as recorded
   int counts_[6] = {};
   Progress progress_;
   double started_at_ = 0;

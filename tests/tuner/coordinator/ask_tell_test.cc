@@ -135,6 +135,21 @@ TEST_F(AskTellTest, AtMostMaxParallelAskedTrialsAreOutAtOnce) {
   EXPECT_EQ(store_->ListTrials(id)->size(), 3u);  // the refused ask created nothing
 }
 
+TEST_F(AskTellTest, WhatAutoChoseIsRecordedForShow) {
+  // One float, budget 10: auto runs gp for 5 trials, then hazero.
+  const std::int64_t id = Serve(Parse("auto", 10, R"(, "max_parallel": 1)", R"({"algorithm": "auto"})"));
+  auto first = *service_->Ask(id);
+  EXPECT_EQ(store_->StudyAttributes(id)->at("searcher"),
+            "auto: gp (1 float, budget 10, 1 at a time, hazero from trial 5)");
+  ASSERT_TRUE(service_->Tell(first.id, Value(1)).ok());
+  for (int i = 1; i < 6; ++i) {
+    auto t = *service_->Ask(id);
+    ASSERT_TRUE(service_->Tell(t.id, Value(1.0 / (i + 1))).ok());
+  }
+  EXPECT_EQ(store_->StudyAttributes(id)->at("searcher"),
+            "auto: hazero (1 float, budget 10, 1 at a time: from trial 5 on, after gp)");
+}
+
 TEST_F(AskTellTest, TellOnAFinishedTrialIsRefusedAndChangesNothing) {
   const std::int64_t id = Serve(Parse("at", 5));
   auto t = *service_->Ask(id);
