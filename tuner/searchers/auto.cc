@@ -15,9 +15,11 @@ constexpr int kGpMaxParallel = 8;
 // Float spaces this narrow run gp for their first kGpFirstTrials trials
 // (half the budget when that is smaller), then hazero from gp's best. BBOB,
 // tuning instances 1-5, functions of 24 where the median regret is at most
-// the best of Optuna's four samplers' at d = 2: 100 trials 14 (hazero alone
-// 11, gp alone 11), 200 trials 16 (hazero 15; gp for 100 then hazero 13),
-// 50 trials 13 (hazero 12); at d = 3 and 5 hazero alone won most.
+// the best of Optuna's four samplers' at d = 2, with hazero's default sigma0
+// after gp: 100 trials 14 (hazero alone 11, gp alone 11), 200 trials 16
+// (hazero 15; gp for 100 then hazero 13), 50 trials 13 (hazero 12); with
+// kHazeroAfterGpSigma0 below 18, 19 and 15. At d = 3 the gain was small and
+// at d = 5 hazero alone won more (README "Search quality").
 constexpr int kGpFirstMaxDims = 2;
 constexpr int kGpFirstTrials = 50;
 // hazero after gp starts from gp's best with this step size (its own
