@@ -1,12 +1,15 @@
 // bbob: autotune's searchers and Optuna's samplers on the BBOB suite.
 //
 //   bbob run [--samplers LIST] [--functions 1-24] [--dims 2,5,10,20] [--instances 1-15]
-//            [--trials 200] [--noise BETA] [--cache DIR] [--shard K/N] [--quick]
+//            [--repeats 1] [--trials 200] [--noise BETA] [--cache DIR] [--shard K/N] [--quick]
 //   bbob check
 //
 // `run` runs every (sampler, function, dim, instance) not yet in the cache
 // (bench/bbob/runner.h: one file per cell, a line per finished run, so an
 // interrupted run resumes where it stopped) and prints one line per run.
+// --repeats R runs each instance R times with different seeds (run ids
+// instance + 1000 r, runner.h): medians over 5 instances are noisy enough
+// that comparisons for tuning want more runs per cell.
 // --shard K/N runs only the cells whose index is K mod N (two processes on
 // two cores). --noise BETA runs the noisy variants (f_GN, multiplicative
 // Gaussian noise; 1 = the BBOB noisy suite's severe level) of the functions
@@ -54,7 +57,7 @@ struct RunArgs {
       "auto,gp,tpe,hazero,pshe2,random,sobol,grid,optuna:random,optuna:tpe,optuna:tpe_mv,optuna:cmaes";
   std::string functions = "1-24", dims = "2,5,10,20", instances = "1-15", cache = "bench/results/bbob/cache";
   std::string shard = "0/1", python = "/usr/bin/python3", worker = "bench/bbob/optuna_worker.py";
-  int trials = 200;
+  int trials = 200, repeats = 1;
   double noise = 0;
   bool quick = false, cache_given = false;
 };
@@ -68,6 +71,11 @@ int Run(RunArgs a) {
   if (std::sscanf(a.shard.c_str(), "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1) {
     return std::fprintf(stderr, "--shard must be K/N\n"), 2;
   }
+  for (int instance : ParseRanges(a.instances)) {
+    if (instance < 1 || instance >= kRepeatStride) {
+      return std::fprintf(stderr, "--instances: %d is outside 1-%d\n", instance, kRepeatStride - 1), 2;
+    }
+  }
   OptunaClient optuna(a.python, a.worker);
   const auto samplers = bench::SplitList(a.samplers, ',');
   int cell = -1, failures = 0;
@@ -78,25 +86,27 @@ int Run(RunArgs a) {
         RunSpec spec{sampler, f, d, 1, a.trials, a.noise};
         const std::string path = CellPath(a.cache, spec);
         const auto done = ReadCell(path, a.trials);
-        for (int instance : ParseRanges(a.instances)) {
-          if (done.count(instance)) continue;
-          spec.instance = instance;
-          auto result = RunOne(spec, &optuna);
-          if (!result.ok()) {
-            std::printf("%s f%d d%d i%d failed: %s\n", sampler.c_str(), f, d, instance,
-                        result.status().ToString().c_str());
-            ++failures;
-            continue;
+        for (int repeat = 0; repeat < a.repeats; ++repeat) {
+          for (int instance : ParseRanges(a.instances)) {
+            spec.instance = instance, spec.repeat = repeat;
+            if (done.count(spec.id())) continue;
+            auto result = RunOne(spec, &optuna);
+            if (!result.ok()) {
+              std::printf("%s f%d d%d i%d failed: %s\n", sampler.c_str(), f, d, spec.id(),
+                          result.status().ToString().c_str());
+              ++failures;
+              continue;
+            }
+            if (auto st = AppendRun(path, spec.id(), *result); !st.ok()) {
+              return std::fprintf(stderr, "%s\n", st.ToString().c_str()), 1;
+            }
+            const auto& r = result->regret;
+            const int n = static_cast<int>(r.size()), at50 = std::min(50, n), at100 = std::min(100, n);
+            std::printf("%s f%d d%d i%d %.2fs regret@%d %s @%d %s @%d %s %s\n", sampler.c_str(), f, d,
+                        spec.id(), result->seconds, at50, Fmt(r[at50 - 1]).c_str(), at100,
+                        Fmt(r[at100 - 1]).c_str(), n, Fmt(r.back()).c_str(), result->describe.c_str());
+            std::fflush(stdout);
           }
-          if (auto st = AppendRun(path, instance, *result); !st.ok()) {
-            return std::fprintf(stderr, "%s\n", st.ToString().c_str()), 1;
-          }
-          const auto& r = result->regret;
-          const int n = static_cast<int>(r.size()), at50 = std::min(50, n), at100 = std::min(100, n);
-          std::printf("%s f%d d%d i%d %.2fs regret@%d %s @%d %s @%d %s %s\n", sampler.c_str(), f, d, instance,
-                      result->seconds, at50, Fmt(r[at50 - 1]).c_str(), at100, Fmt(r[at100 - 1]).c_str(), n,
-                      Fmt(r.back()).c_str(), result->describe.c_str());
-          std::fflush(stdout);
         }
       }
     }
@@ -151,6 +161,8 @@ int Main(int argc, char** argv) {
   run->add_option("--functions", a.functions, "function numbers, ranges allowed (1-24)");
   run->add_option("--dims", a.dims, "dimensions");
   run->add_option("--instances", a.instances, "instances (1-5 tune, 6-15 report)");
+  run->add_option("--repeats", a.repeats, "runs per instance, each with its own seed (ids instance + 1000 r)")
+      ->check(CLI::Range(1, 999));
   run->add_option("--trials", a.trials, "trials per run")->check(CLI::PositiveNumber);
   run->add_option("--noise", a.noise, "multiplicative Gaussian noise beta (0: noiseless)");
   auto* cache = run->add_option("--cache", a.cache, "cache folder");

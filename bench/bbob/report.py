@@ -2,12 +2,13 @@
 """Tables and COCO-style plots from bench/bbob's cache.
 
     /usr/bin/python3 bench/bbob/report.py [--cache bench/results/bbob/cache]
-        [--instances 6-15] [--trials 100] [--out bench/results/bbob] [--suite noiseless]
+        [--instances 6-15] [--repeats 1] [--trials 100] [--out bench/results/bbob] [--suite noiseless]
 
 Reads every run of the cache (bench/bbob/runner.h: one file per sampler,
 function and dimension, a line per instance with the incumbent's regret after
 each trial), keeps the given instances (6-15 report; 1-5 were used to tune),
-and prints markdown:
+and with --repeats R their first R runs (bbob run --repeats: run id instance +
+1000 r, so a cell's median is over instances x repeats), and prints markdown:
 
   1. per (function, dimension) cell at --trials: the median regret over the
      instances of auto, tpe, hazero and each Optuna sampler, and the checks of
@@ -35,6 +36,7 @@ FLOOR = 1e-8
 GROUPS = [("separable", range(1, 6)), ("moderate", range(6, 10)), ("ill-conditioned", range(10, 15)),
           ("multimodal, structured", range(15, 20)), ("multimodal, weak", range(20, 25))]
 OPTUNA = ["optuna_random", "optuna_tpe", "optuna_tpe_mv", "optuna_cmaes"]
+REPEAT_STRIDE = 1000  # bench/bbob/runner.h kRepeatStride
 
 
 def ranges(text):
@@ -163,8 +165,13 @@ def compare(data, pairs, dims, instances, t):
         print("| `%s` vs `%s` | %s |" % (a, b, " | ".join(row)))
 
 
-def compact(instances):
-    return "%d-%d" % (min(instances), max(instances)) if instances else "none"
+def compact(runs):
+    """Run ids as "6-15", or "6-15 x3" with repeats (ids instance + 1000 r)."""
+    if not runs:
+        return "none"
+    instances = {i % REPEAT_STRIDE for i in runs}
+    repeats = len({i // REPEAT_STRIDE for i in runs})
+    return "%d-%d" % (min(instances), max(instances)) + (" x%d" % repeats if repeats > 1 else "")
 
 
 STYLES = {  # sampler: (colour, line style, width)
@@ -240,6 +247,7 @@ def main():
     ap.add_argument("--cache", default="bench/results/bbob/cache")
     ap.add_argument("--suite", default="noiseless")
     ap.add_argument("--instances", default="6-15")
+    ap.add_argument("--repeats", type=int, default=1, help="runs per instance to use (bbob run --repeats)")
     ap.add_argument("--trials", type=int, default=100)
     ap.add_argument("--checkpoints", default="50,100")
     ap.add_argument("--samplers", default="auto,gp,tpe,hazero,pshe2,random,sobol,grid," + ",".join(OPTUNA))
@@ -247,7 +255,9 @@ def main():
     ap.add_argument("--no-plots", action="store_true")
     ap.add_argument("--compare", default="", help="a/b,c/d: head-to-head counts only (sampler folder names)")
     args = ap.parse_args()
-    wanted = ranges(args.instances)
+    if args.repeats < 1:
+        ap.error("--repeats must be at least 1")
+    wanted = [i + REPEAT_STRIDE * r for r in range(args.repeats) for i in ranges(args.instances)]
     data = load(args.cache, args.suite, set(wanted), args.trials)
     if args.compare:
         pairs = [p.split("/") for p in args.compare.split(",")]

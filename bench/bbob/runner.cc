@@ -37,7 +37,7 @@ class Tracker {
     const double f = problem_.Evaluate(x);
     double seen = f;
     if (spec_.noise_beta > 0) {
-      auto rng = StreamRng(Mix64(spec_.function * 1000003ULL + spec_.dim) ^ Mix64(spec_.instance),
+      auto rng = StreamRng(Mix64(spec_.function * 1000003ULL + spec_.dim) ^ Mix64(spec_.id()),
                            static_cast<std::uint64_t>(t));
       seen = NoisyValue(f, problem_.fopt(), spec_.noise_beta, std::normal_distribution<double>(0, 1)(rng));
     }
@@ -60,7 +60,7 @@ class Tracker {
 Status RunAutotune(const RunSpec& spec, const Problem& problem, Tracker* tracker, std::string* describe) {
   const SearchSpace space = BoxSpace(spec.dim);
   AT_ASSIGN_OR_RETURN(auto searcher, MakeSearcher(bench::ParseAlgorithmArg(spec.sampler), space,
-                                                  static_cast<std::uint64_t>(spec.instance), 1, spec.trials));
+                                                  static_cast<std::uint64_t>(spec.id()), 1, spec.trials));
   History history;
   Eigen::VectorXd x(spec.dim);
   for (int t = 0; t < spec.trials; ++t) {
@@ -81,7 +81,7 @@ Status RunAutotune(const RunSpec& spec, const Problem& problem, Tracker* tracker
 
 Status RunOptuna(const RunSpec& spec, OptunaClient* optuna, Tracker* tracker) {
   if (!optuna) return Status::FailedPrecondition("no Optuna worker");
-  AT_RETURN_IF_ERROR(optuna->Start(spec.sampler.substr(sizeof kOptunaPrefix - 1), spec.instance, spec.dim));
+  AT_RETURN_IF_ERROR(optuna->Start(spec.sampler.substr(sizeof kOptunaPrefix - 1), spec.id(), spec.dim));
   for (int t = 0; t < spec.trials; ++t) {
     AT_ASSIGN_OR_RETURN(auto xs, optuna->Ask());
     if (static_cast<int>(xs.size()) != spec.dim)
@@ -128,9 +128,9 @@ std::map<int, RunResult> ReadCell(const std::string& path, int trials) {
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
     std::istringstream words(line);
-    int instance = 0;
+    int id = 0;
     RunResult r;
-    if (!(words >> instance >> r.seconds)) continue;
+    if (!(words >> id >> r.seconds)) continue;
     std::string token;
     bool complete = false;
     while (words >> token) {
@@ -140,18 +140,18 @@ std::map<int, RunResult> ReadCell(const std::string& path, int trials) {
       }
       r.regret.push_back(std::strtod(token.c_str(), nullptr));
     }
-    if (complete && static_cast<int>(r.regret.size()) >= trials) out[instance] = std::move(r);
+    if (complete && static_cast<int>(r.regret.size()) >= trials) out[id] = std::move(r);
   }
   return out;
 }
 
-Status AppendRun(const std::string& path, int instance, const RunResult& result) {
+Status AppendRun(const std::string& path, int id, const RunResult& result) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   std::ofstream out(path, std::ios::app);
   if (!out) return Status::Internal("cannot write " + path);
   std::ostringstream line;
-  line << instance << ' ' << result.seconds;
+  line << id << ' ' << result.seconds;
   line.precision(6);
   for (double v : result.regret) line << ' ' << v;
   line << " end\n";
