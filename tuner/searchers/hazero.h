@@ -35,8 +35,9 @@
 namespace autotune {
 
 // Options: popsize (int >= 2, default 4 + ⌊3 ln d⌋), sigma0 (in (0, 2],
-// default 0.2), surrogate (bool, default true), batch (int >= 1: the fewest
-// members a surrogate round evaluates; default `max_parallel`, the study's
+// default 0.15 on spaces of 3 or more params that are all floats, else 0.2),
+// surrogate (bool, default true), batch (int >= 1: the fewest members a
+// surrogate round evaluates; default `max_parallel`, the study's
 // budget.max_parallel, so parallel workers stay busy).
 StatusOr<std::unique_ptr<Searcher>> MakeHazeroSearcher(const Options& options, const SearchSpace& space,
                                                        std::uint64_t seed, int max_parallel = 1);

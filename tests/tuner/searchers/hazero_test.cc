@@ -182,6 +182,26 @@ TEST(HazeroTest, StartsAtTheInitPointAndStaysInsideMixedSpace) {
   EXPECT_EQ(opts.size(), 2u);
 }
 
+TEST(HazeroTest, DefaultStepIs0Point15On3OrMoreFloatsElse0Point2) {
+  // The first generation is drawn from (centre, sigma0): the default must
+  // draw exactly what the explicit value draws, and differ from the other.
+  auto first_generation = [](const SearchSpace& space, Options options) {
+    return *Make(space, 3, std::move(options))->Suggest(History{}, 100);
+  };
+  const SearchSpace two = Floats2D();
+  EXPECT_EQ(first_generation(two, {}), first_generation(two, {{"sigma0", 0.2}}));
+  EXPECT_NE(first_generation(two, {}), first_generation(two, {{"sigma0", 0.15}}));
+  std::vector<ParamSpec> floats;
+  for (const char* name : {"a", "b", "c"})
+    floats.push_back({name, FloatDist{-5, 5, false, {}}, std::nullopt, 0});
+  const SearchSpace three = SearchSpace::Create(floats).value();
+  EXPECT_EQ(first_generation(three, {}), first_generation(three, {{"sigma0", 0.15}}));
+  EXPECT_NE(first_generation(three, {}), first_generation(three, {{"sigma0", 0.2}}));
+  const SearchSpace mixed = MixedSpace();  // 4 params, 3 of them not floats
+  EXPECT_EQ(first_generation(mixed, {}), first_generation(mixed, {{"sigma0", 0.2}}));
+  EXPECT_NE(first_generation(mixed, {}), first_generation(mixed, {{"sigma0", 0.15}}));
+}
+
 TEST(HazeroTest, FindsTheOptimumOfA2DQuadratic) {
   // 25 generations of 6; random search's best of 150 draws is about 0.2.
   for (std::uint64_t seed : {0, 1, 2}) {
