@@ -19,7 +19,7 @@ constexpr int kGpMaxParallel = 8;
 // after gp: 100 trials 14 (hazero alone 11, gp alone 11), 200 trials 16
 // (hazero 15; gp for 100 then hazero 13), 50 trials 13 (hazero 12); with
 // kHazeroAfterGpSigma0 below 18, 19 and 15. At d = 3 the gain was small and
-// at d = 5 hazero alone won more (README "Search quality").
+// at d = 5 hazero alone won more (README "BBOB suite").
 constexpr int kGpFirstMaxDims = 2;
 constexpr int kGpFirstTrials = 50;
 // hazero after gp starts from gp's best with this step size (its own
