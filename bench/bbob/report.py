@@ -15,6 +15,8 @@ and with --repeats R their first R runs (bbob run --repeats: run id instance +
      issue 13 (auto <= the best Optuna sampler's median, and by how much;
      tpe <= Optuna's TPE; hazero <= Optuna's CMA-ES);
   2. the median regret per function group (COCO's five groups) and dimension;
+  3. with --repeats R > 1, the checks of 1. counted from each repeat alone
+     (one run per instance, as the issue measures them) and from all R pooled;
   (--compare a/b,...: only head-to-head counts per dimension, for tuning);
 
 and writes PNGs to --out: ecdf_<suite>.png (COCO's runtime ECDF: the share
@@ -92,6 +94,29 @@ def cell_median(data, sampler, cell, t, instances):
     return statistics.median(runs[i][t - 1] for i in instances)
 
 
+CHECKS = (("auto", "the best Optuna sampler", 85), ("tpe", "Optuna's TPE", 80), ("hazero", "Optuna's CMA-ES", 80))
+
+
+def judge(data, cell, instances, t):
+    """A cell's medians and issue 13's checks: (medians, auto / best Optuna
+    ratio or None, {sampler: passed} for the checks that could be made)."""
+    common = common_instances(data, ["auto", "tpe", "hazero"] + OPTUNA, cell, instances)
+    med = {c: cell_median(data, c, cell, t, common) for c in ["auto", "gp", "tpe", "hazero"] + OPTUNA}
+    # The best of the Optuna samplers run on this suite (the noisy runs leave
+    # out multivariate TPE).
+    ran = [c for c in OPTUNA if c in data]
+    optuna = [med[c] for c in ran if med[c] is not None]
+    best = min(optuna) if optuna and len(optuna) == len(ran) else None
+    ratio = med["auto"] / best if best and med["auto"] is not None else None
+    passed = {}
+    if ratio is not None:
+        passed["auto"] = med["auto"] <= best
+    for ours, theirs in (("tpe", "optuna_tpe"), ("hazero", "optuna_cmaes")):
+        if med[ours] is not None and med[theirs] is not None:
+            passed[ours] = med[ours] <= med[theirs]
+    return med, common, ratio, passed
+
+
 def acceptance(data, cells, instances, t):
     print("\n### Median regret at %d trials\n" % t)
     cols = ["auto", "gp", "tpe", "hazero"] + OPTUNA
@@ -101,28 +126,18 @@ def acceptance(data, cells, instances, t):
     worst = (0, None)
     over_two = []
     for cell in cells:
-        common = common_instances(data, ["auto", "tpe", "hazero"] + OPTUNA, cell, instances)
-        med = {c: cell_median(data, c, cell, t, common) for c in cols}
-        # The best of the Optuna samplers run on this suite (the noisy runs
-        # leave out multivariate TPE).
-        ran = [c for c in OPTUNA if c in data]
-        optuna = [med[c] for c in ran if med[c] is not None]
-        best = min(optuna) if optuna and len(optuna) == len(ran) else None
-        ratio = med["auto"] / best if best and med["auto"] is not None else None
+        med, common, ratio, passed = judge(data, cell, instances, t)
         print("| %d | %d | %s | %s | %s |" % (cell[0], cell[1], compact(common),
                                               " | ".join(fmt(med[c]) for c in cols),
                                               "-" if ratio is None else "%.2f" % ratio))
+        for ours, ok in passed.items():
+            wins[ours].append(ok)
         if ratio is not None:
-            wins["auto"].append(med["auto"] <= best)
             worst = max(worst, (ratio, cell))
             if ratio > 2:
                 over_two.append(cell)
-        for ours, theirs in (("tpe", "optuna_tpe"), ("hazero", "optuna_cmaes")):
-            if med[ours] is not None and med[theirs] is not None:
-                wins[ours].append(med[ours] <= med[theirs])
     print()
-    for ours, bar, need in (("auto", "the best Optuna sampler", 85), ("tpe", "Optuna's TPE", 80),
-                            ("hazero", "Optuna's CMA-ES", 80)):
+    for ours, bar, need in CHECKS:
         w = wins[ours]
         if w:
             share = 100.0 * sum(w) / len(w)
@@ -130,6 +145,34 @@ def acceptance(data, cells, instances, t):
     if worst[1]:
         print("- worst `auto` / best Optuna ratio: %.2f on f%d d%d (needed <= 2); more than 2x worse on %d cells: %s"
               % (worst[0], *worst[1], len(over_two), ", ".join("f%d d%d" % c for c in over_two)))
+
+
+def repeat_spread(data, cells, instances, repeats, t):
+    """Issue 13's counts from each repeat alone (one run per instance, as the
+    issue measures) and from all repeats pooled: how far a seed moves them."""
+    dims = sorted({d for _, d in cells})
+    print("\n### The checks per repeat at %d trials (cells passed per dimension %s)\n"
+          % (t, ", ".join("d = %d" % d for d in dims)))
+    print("| runs | " + " | ".join("`%s` <= %s" % (ours, bar) for ours, bar, _ in CHECKS)
+          + " | `auto` > 2x |")
+    print("|---" * (len(CHECKS) + 2) + "|")
+    rows = [("repeat %d" % r, [i + REPEAT_STRIDE * r for i in instances]) for r in range(repeats)]
+    rows.append(("all %d pooled" % repeats, [i + REPEAT_STRIDE * r for r in range(repeats) for i in instances]))
+    for name, ids in rows:
+        wins = {(ours, d): [] for ours, _, _ in CHECKS for d in dims}
+        over_two = 0
+        for cell in cells:
+            _, _, ratio, passed = judge(data, cell, ids, t)
+            for ours, ok in passed.items():
+                wins[(ours, cell[1])].append(ok)
+            over_two += ratio is not None and ratio > 2
+        counts = []
+        for ours, _, _ in CHECKS:
+            per_d = [wins[(ours, d)] for d in dims]
+            total = sum(len(w) for w in per_d)
+            passed = sum(sum(w) for w in per_d)
+            counts.append("%d of %d (%s)" % (passed, total, ", ".join(str(sum(w)) for w in per_d)) if total else "-")
+        print("| %s | %s | %d |" % (name, " | ".join(counts), over_two))
 
 
 def group_table(data, samplers, dims, instances, t):
@@ -274,6 +317,8 @@ def main():
                                                                      compact(instances)))
     for t in [int(c) for c in args.checkpoints.split(",") if int(c) <= args.trials]:
         acceptance(data, cells, instances, t)
+        if args.repeats > 1:
+            repeat_spread(data, cells, ranges(args.instances), args.repeats, t)
     group_table(data, samplers, dims, instances, args.trials)
     if not args.no_plots:
         os.makedirs(args.out, exist_ok=True)
