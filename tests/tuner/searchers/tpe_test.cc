@@ -132,6 +132,29 @@ TEST(TpeParzenTest, JointKernelsUseEachDimensionsNeighbourGaps) {
   EXPECT_NEAR(pe.LogPdf(x), std::log(expected), 1e-12);
 }
 
+TEST(TpeParzenTest, ScottFloorRaisesJointBandwidthsOfATightCluster) {
+  // 3 observations at 0.5 in d = 4 (gaps 0, clipped to 1 / (1 + 4) = 0.2 by
+  // Optuna's rule); a floor of 0.3 * 4^(-1/8) = 0.252 raises them. The prior
+  // kernel's bandwidth stays 1.
+  const std::vector<double> col(3, 0.5);
+  const std::vector<tpe::DimModel> dims(4);
+  const std::vector<std::vector<double>> columns(4, col);
+  const std::vector<double> weights(3, 1.0), x = {0.1, 0.4, 0.7, 0.95};
+  auto expected = [&](double s) {
+    double prior = 0.25;
+    for (double v : x) prior *= TruncatedNormalPdf(v, 0.5, 1.0);
+    double one = 0.25;
+    for (double v : x) one *= TruncatedNormalPdf(v, 0.5, s);
+    return std::log(3 * one + prior);
+  };
+  EXPECT_NEAR(tpe::ParzenEstimator(dims, columns, weights, 1.0, false).LogPdf(x), expected(0.2), 1e-12);
+  const double raised = 0.3 * std::pow(4.0, -1.0 / 8.0);
+  EXPECT_NEAR(tpe::ParzenEstimator(dims, columns, weights, 1.0, false, 0.3).LogPdf(x), expected(raised),
+              1e-12);
+  // A floor below Optuna's clip changes nothing.
+  EXPECT_NEAR(tpe::ParzenEstimator(dims, columns, weights, 1.0, false, 0.1).LogPdf(x), expected(0.2), 1e-12);
+}
+
 TEST(TpeParzenTest, BandwidthWeightedScoringMultipliesEachKernelBySigma) {
   // Optuna 3.1's scoring: kernel k's continuous density factor times sigma_k.
   tpe::ParzenEstimator pe({tpe::DimModel{}}, {{0.3}}, {1.0}, 1.0, true);
@@ -282,6 +305,44 @@ TEST(TpeSearcherTest, WarmStartObservationsCountAsCompletedHistory) {
   EXPECT_LT(Quadratic(p->at(0)), 5.0);
 }
 
+TEST(TpeSearcherTest, DefaultBandwidthFloorIs0Point075From4ParamsAndNoneBelow) {
+  // After 40 trials of a quadratic the good trials cluster, so the floor
+  // binds: the default must suggest exactly what the explicit value does,
+  // and differ from the other.
+  auto run = [](const SearchSpace& space, Options options) {
+    auto tpe = Make(space, 5, std::move(options));
+    return RunSequential(*tpe, 40,
+                         [](const Params& p) {
+                           double s = 0;
+                           for (const auto& [name, value] : p) {
+                             double v = 0;
+                             AsNumber(value, &v);
+                             s += (v - 1) * (v - 1);
+                           }
+                           return s;
+                         })
+        .trials;
+  };
+  auto params = [](const std::vector<Observation>& trials) {
+    std::vector<Params> out;
+    for (const auto& t : trials) out.push_back(t.params);
+    return out;
+  };
+  std::vector<ParamSpec> floats;
+  for (const char* name : {"a", "b", "c", "d"})
+    floats.push_back({name, FloatDist{-5, 5, false, {}}, std::nullopt, 0});
+  const SearchSpace four = SearchSpace::Create(floats).value();
+  EXPECT_EQ(params(run(four, {})), params(run(four, {{"bandwidth_floor", 0.075}})));
+  EXPECT_NE(params(run(four, {})), params(run(four, {{"bandwidth_floor", 0.0}})));
+  floats.pop_back();
+  const SearchSpace three = SearchSpace::Create(floats).value();
+  EXPECT_EQ(params(run(three, {})), params(run(three, {{"bandwidth_floor", 0.0}})));
+  EXPECT_NE(params(run(three, {})), params(run(three, {{"bandwidth_floor", 0.075}})));
+  // The univariate TPE keeps Optuna's rule whatever the option says.
+  EXPECT_EQ(params(run(four, {{"multivariate", false}})),
+            params(run(four, {{"multivariate", false}, {"bandwidth_floor", 0.3}})));
+}
+
 TEST(TpeSearcherTest, RejectsUnknownAndOutOfRangeOptions) {
   auto bad = MakeTpeSearcher({{"n_startup_trials", std::int64_t{5}}}, Floats2D(), 0);
   ASSERT_FALSE(bad.ok());
@@ -292,6 +353,9 @@ TEST(TpeSearcherTest, RejectsUnknownAndOutOfRangeOptions) {
   auto wrong_type = MakeTpeSearcher({{"multivariate", std::int64_t{1}}}, Floats2D(), 0);
   ASSERT_FALSE(wrong_type.ok());
   EXPECT_EQ(wrong_type.status().field(), "searcher.multivariate");
+  auto too_wide = MakeTpeSearcher({{"bandwidth_floor", 1.5}}, Floats2D(), 0);
+  ASSERT_FALSE(too_wide.ok());
+  EXPECT_EQ(too_wide.status().field(), "searcher.bandwidth_floor");
   auto startup = MakeTpeSearcher({{"startup", std::string("halton")}}, Floats2D(), 0);
   ASSERT_FALSE(startup.ok());
   EXPECT_EQ(startup.status().field(), "searcher.startup");
@@ -300,6 +364,7 @@ TEST(TpeSearcherTest, RejectsUnknownAndOutOfRangeOptions) {
                                {"prior_weight", 2.0},
                                {"multivariate", true},
                                {"bandwidth_weighted", false},
+                               {"bandwidth_floor", 0.1},
                                {"startup", std::string("random")}},
                               Floats2D(), 0)
                   .ok());

@@ -102,7 +102,7 @@ std::size_t DefaultGamma(std::size_t n) {
 
 ParzenEstimator::ParzenEstimator(std::vector<DimModel> dims, const std::vector<std::vector<double>>& columns,
                                  const std::vector<double>& weights, double prior_weight,
-                                 bool bandwidth_weighted)
+                                 bool bandwidth_weighted, double scott_floor)
     : dims_(std::move(dims)), numeric_(dims_.size()), cats_(dims_.size()), log_cats_(dims_.size()) {
   const std::size_t n = weights.size();
   const std::size_t kernels = n + 1;  // the prior kernel is last
@@ -137,7 +137,9 @@ ParzenEstimator::ParzenEstimator(std::vector<DimModel> dims, const std::vector<s
     NumericKernels& nk = numeric_[d];
     nk.mu.assign(col.begin(), col.begin() + static_cast<std::ptrdiff_t>(n));
     nk.sigma = NeighbourGaps(nk.mu);
-    const double min_sigma = 1.0 / std::min(100.0, 1.0 + static_cast<double>(kernels));
+    const double scott_min =
+        scott_floor * std::pow(static_cast<double>(kernels), -1.0 / (dims_.size() + 4.0));
+    const double min_sigma = std::max(1.0 / std::min(100.0, 1.0 + static_cast<double>(kernels)), scott_min);
     for (double& s : nk.sigma) s = std::clamp(s, min_sigma, 1.0);
     nk.mu.push_back(0.5);
     nk.sigma.push_back(1.0);

@@ -12,7 +12,11 @@
 //     larger gap to a sorted neighbour among the observations and the prior's
 //     centre, with 0 and 1 as endpoints, except that the lowest and highest
 //     points use their inner gap (Optuna's univariate rule, used here for
-//     joint kernels too), clipped to [1 / min(100, 1 + n_kernels), 1];
+//     joint kernels too), clipped to [1 / min(100, 1 + n_kernels), 1], and
+//     with scott_floor > 0 to at least scott_floor * n_kernels^(-1 / (D + 4))
+//     (Scott's rule's shape; Optuna's multivariate TPE uses 0.2 times it as
+//     the bandwidth itself), which keeps joint kernels in D dimensions from
+//     collapsing onto the neighbour gaps of a tight cluster;
 //   - ints: the mass of the kernel over the value's cell (half a step each side);
 //   - categorical: prior_weight / n_kernels on every choice and +1 on the
 //     observation's own, normalised per kernel (the prior kernel is uniform).
@@ -49,8 +53,11 @@ class ParzenEstimator {
   // columns[j][k] holds observation k's coordinate on dims[j] (unit cube; a
   // categorical coordinate is the encoded (index + 0.5) / choices); weights[k]
   // is observation k's non-negative weight.
+  // scott_floor > 0 raises every numeric bandwidth to at least
+  // scott_floor * n_kernels^(-1 / (D + 4)), D = dims.size() (see above).
   ParzenEstimator(std::vector<DimModel> dims, const std::vector<std::vector<double>>& columns,
-                  const std::vector<double>& weights, double prior_weight, bool bandwidth_weighted);
+                  const std::vector<double>& weights, double prior_weight, bool bandwidth_weighted,
+                  double scott_floor = 0);
 
   // Draws `count` points, each coordinate from its own marginal mixture (a
   // kernel by weight per dimension), so joint candidates recombine the
