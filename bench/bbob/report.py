@@ -170,8 +170,8 @@ def repeat_spread(data, cells, instances, repeats, t):
         for ours, _, _ in CHECKS:
             per_d = [wins[(ours, d)] for d in dims]
             total = sum(len(w) for w in per_d)
-            passed = sum(sum(w) for w in per_d)
-            counts.append("%d of %d (%s)" % (passed, total, ", ".join(str(sum(w)) for w in per_d)) if total else "-")
+            n_passed = sum(sum(w) for w in per_d)
+            counts.append("%d of %d (%s)" % (n_passed, total, ", ".join(str(sum(w)) for w in per_d)) if total else "-")
         print("| %s | %s | %d |" % (name, " | ".join(counts), over_two))
 
 

@@ -117,6 +117,9 @@ ParzenEstimator::ParzenEstimator(std::vector<DimModel> dims, const std::vector<s
   }
   cumulative_.back() = 1.0;
 
+  // The numeric bandwidths' lower clip, the same in every dimension.
+  const double scott_min = scott_floor * std::pow(static_cast<double>(kernels), -1.0 / (dims_.size() + 4.0));
+  const double min_sigma = std::max(1.0 / std::min(100.0, 1.0 + static_cast<double>(kernels)), scott_min);
   for (std::size_t d = 0; d < dims_.size(); ++d) {
     const std::vector<double>& col = columns[d];
     if (dims_[d].kind == DimModel::Kind::kCategorical) {
@@ -137,9 +140,6 @@ ParzenEstimator::ParzenEstimator(std::vector<DimModel> dims, const std::vector<s
     NumericKernels& nk = numeric_[d];
     nk.mu.assign(col.begin(), col.begin() + static_cast<std::ptrdiff_t>(n));
     nk.sigma = NeighbourGaps(nk.mu);
-    const double scott_min =
-        scott_floor * std::pow(static_cast<double>(kernels), -1.0 / (dims_.size() + 4.0));
-    const double min_sigma = std::max(1.0 / std::min(100.0, 1.0 + static_cast<double>(kernels)), scott_min);
     for (double& s : nk.sigma) s = std::clamp(s, min_sigma, 1.0);
     nk.mu.push_back(0.5);
     nk.sigma.push_back(1.0);
