@@ -75,25 +75,33 @@ inline Status LaunchInto(Executor& exec, const SegmentTask& task, Outcome* out) 
       });
 }
 
-// Runs io's handlers until pred() holds or `limit` passes; returns pred().
+// Runs io's handlers until pred() holds or `limit` passes; returns whether it
+// held. pred() is asked once per round and its answer kept: asking again after
+// the loop could see a different state (see IsDead).
 inline bool RunUntil(boost::asio::io_context& io, const std::function<bool()>& pred,
                      std::chrono::milliseconds limit = std::chrono::milliseconds(20000)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred() && std::chrono::steady_clock::now() < deadline) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (pred()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
     if (io.stopped()) io.restart();
     if (io.run_one_for(std::chrono::milliseconds(50)) == 0) {
       ::usleep(1000);  // no work queued yet: do not spin
     }
   }
-  return pred();
 }
 
-// True when pid is gone or a zombie waiting for its (new) parent to reap it.
-inline bool IsDead(pid_t pid) {
-  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+// True when pid is gone, a zombie waiting for its (new) parent to reap it, or
+// being reaped: between Z and gone, /proc shows a reaped process as X.
+// StatSaysDead takes the text of /proc/PID/stat ("pid (comm) state ...").
+inline bool StatSaysDead(const std::string& stat) {
   std::size_t paren = stat.rfind(')');
-  return stat.empty() || (paren != std::string::npos && stat.substr(paren + 2, 1) == "Z");
+  if (stat.empty()) return true;
+  if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
+  const char state = stat[paren + 2];
+  return state == 'Z' || state == 'X' || state == 'x';
 }
+inline bool IsDead(pid_t pid) { return StatSaysDead(ReadFile("/proc/" + std::to_string(pid) + "/stat")); }
 
 inline double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
