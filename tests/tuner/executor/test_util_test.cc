@@ -27,14 +27,16 @@ TEST(RunUntilTest, KeepsTheAnswerThatEndedTheWait) {
   boost::asio::io_context io;
   int asked = 0;
   // Holds once, then no longer (as a process read as Z, then as X, did).
-  EXPECT_TRUE(RunUntil(io, [&] { return ++asked == 2; }, std::chrono::milliseconds(2000)));
+  EXPECT_TRUE(RunUntil(
+      io, [&] { return ++asked == 2; }, std::chrono::milliseconds(2000)));
   EXPECT_EQ(asked, 2);
 }
 
 TEST(RunUntilTest, GivesUpAtTheLimit) {
   boost::asio::io_context io;
   const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_FALSE(RunUntil(io, [] { return false; }, std::chrono::milliseconds(100)));
+  EXPECT_FALSE(RunUntil(
+      io, [] { return false; }, std::chrono::milliseconds(100)));
   EXPECT_GE(SecondsSince(t0), 0.1);
 }
 
