@@ -305,42 +305,59 @@ TEST(TpeSearcherTest, WarmStartObservationsCountAsCompletedHistory) {
   EXPECT_LT(Quadratic(p->at(0)), 5.0);
 }
 
+// n floats x0 .. x(n-1) in [-5, 5].
+SearchSpace Floats(std::size_t n) {
+  std::vector<ParamSpec> floats;
+  for (std::size_t i = 0; i < n; ++i)
+    floats.push_back({"x" + std::to_string(i), FloatDist{-5, 5, false, {}}, std::nullopt, 0});
+  return SearchSpace::Create(floats).value();
+}
+
+// The params of `trials` sequential trials on sum (x_i - 1)^2.
+std::vector<Params> SuggestedOnASphere(const SearchSpace& space, std::uint64_t seed, int trials,
+                                       Options options) {
+  auto tpe = Make(space, seed, std::move(options));
+  auto loss = [](const Params& p) {
+    double s = 0;
+    for (const auto& [name, value] : p) {
+      double v = 0;
+      AsNumber(value, &v);
+      s += (v - 1) * (v - 1);
+    }
+    return s;
+  };
+  std::vector<Params> out;
+  for (const auto& t : RunSequential(*tpe, trials, loss).trials) out.push_back(t.params);
+  return out;
+}
+
 TEST(TpeSearcherTest, DefaultBandwidthFloorIs0Point075From4ParamsAndNoneBelow) {
   // After 40 trials of a quadratic the good trials cluster, so the floor
   // binds: the default must suggest exactly what the explicit value does,
   // and differ from the other.
-  auto run = [](const SearchSpace& space, Options options) {
-    auto tpe = Make(space, 5, std::move(options));
-    return RunSequential(*tpe, 40,
-                         [](const Params& p) {
-                           double s = 0;
-                           for (const auto& [name, value] : p) {
-                             double v = 0;
-                             AsNumber(value, &v);
-                             s += (v - 1) * (v - 1);
-                           }
-                           return s;
-                         })
-        .trials;
+  auto run = [](std::size_t dims, Options options) {
+    return SuggestedOnASphere(Floats(dims), 5, 40, options);
   };
-  auto params = [](const std::vector<Observation>& trials) {
-    std::vector<Params> out;
-    for (const auto& t : trials) out.push_back(t.params);
-    return out;
-  };
-  std::vector<ParamSpec> floats;
-  for (const char* name : {"a", "b", "c", "d"})
-    floats.push_back({name, FloatDist{-5, 5, false, {}}, std::nullopt, 0});
-  const SearchSpace four = SearchSpace::Create(floats).value();
-  EXPECT_EQ(params(run(four, {})), params(run(four, {{"bandwidth_floor", 0.075}})));
-  EXPECT_NE(params(run(four, {})), params(run(four, {{"bandwidth_floor", 0.0}})));
-  floats.pop_back();
-  const SearchSpace three = SearchSpace::Create(floats).value();
-  EXPECT_EQ(params(run(three, {})), params(run(three, {{"bandwidth_floor", 0.0}})));
-  EXPECT_NE(params(run(three, {})), params(run(three, {{"bandwidth_floor", 0.075}})));
+  EXPECT_EQ(run(4, {}), run(4, {{"bandwidth_floor", 0.075}}));
+  EXPECT_NE(run(4, {}), run(4, {{"bandwidth_floor", 0.0}}));
+  EXPECT_EQ(run(3, {}), run(3, {{"bandwidth_floor", 0.0}}));
+  EXPECT_NE(run(3, {}), run(3, {{"bandwidth_floor", 0.075}}));
   // The univariate TPE keeps Optuna's rule whatever the option says.
-  EXPECT_EQ(params(run(four, {{"multivariate", false}})),
-            params(run(four, {{"multivariate", false}, {"bandwidth_floor", 0.3}})));
+  EXPECT_EQ(run(4, {{"multivariate", false}}), run(4, {{"multivariate", false}, {"bandwidth_floor", 0.3}}));
+}
+
+TEST(TpeSearcherTest, DefaultMixesInIndependentTrialsFrom5ParamsAndNotBelow) {
+  auto run = [](std::size_t dims, Options options) {
+    return SuggestedOnASphere(Floats(dims), 3, 30, options);
+  };
+  EXPECT_EQ(run(5, {}), run(5, {{"independent_every", std::int64_t{2}}}));
+  EXPECT_NE(run(5, {}), run(5, {{"independent_every", std::int64_t{0}}}));
+  EXPECT_EQ(run(4, {}), run(4, {{"independent_every", std::int64_t{0}}}));
+  EXPECT_NE(run(4, {}), run(4, {{"independent_every", std::int64_t{2}}}));
+  // Every model-based trial independent is the univariate TPE, floor and all.
+  EXPECT_EQ(run(5, {{"independent_every", std::int64_t{1}}}), run(5, {{"multivariate", false}}));
+  EXPECT_EQ(run(5, {{"multivariate", false}}),
+            run(5, {{"multivariate", false}, {"independent_every", std::int64_t{3}}}));
 }
 
 TEST(TpeSearcherTest, RejectsUnknownAndOutOfRangeOptions) {
@@ -356,6 +373,9 @@ TEST(TpeSearcherTest, RejectsUnknownAndOutOfRangeOptions) {
   auto too_wide = MakeTpeSearcher({{"bandwidth_floor", 1.5}}, Floats2D(), 0);
   ASSERT_FALSE(too_wide.ok());
   EXPECT_EQ(too_wide.status().field(), "searcher.bandwidth_floor");
+  auto every = MakeTpeSearcher({{"independent_every", std::int64_t{-2}}}, Floats2D(), 0);
+  ASSERT_FALSE(every.ok());
+  EXPECT_EQ(every.status().field(), "searcher.independent_every");
   auto startup = MakeTpeSearcher({{"startup", std::string("halton")}}, Floats2D(), 0);
   ASSERT_FALSE(startup.ok());
   EXPECT_EQ(startup.status().field(), "searcher.startup");
