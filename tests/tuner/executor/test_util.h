@@ -95,8 +95,8 @@ inline bool RunUntil(boost::asio::io_context& io, const std::function<bool()>& p
 // being reaped: between Z and gone, /proc shows a reaped process as X.
 // StatSaysDead takes the text of /proc/PID/stat ("pid (comm) state ...").
 inline bool StatSaysDead(const std::string& stat) {
-  std::size_t paren = stat.rfind(')');
   if (stat.empty()) return true;
+  const std::size_t paren = stat.rfind(')');
   if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
   const char state = stat[paren + 2];
   return state == 'Z' || state == 'X' || state == 'x';

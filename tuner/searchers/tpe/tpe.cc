@@ -25,11 +25,13 @@ struct TpeOptions {
   std::int64_t n_startup = 10;
   std::int64_t n_ei_candidates = 24;
   double prior_weight = 1.0;
-  bool multivariate = true;
   bool bandwidth_weighted = true;
   bool sobol_startup = true;
-  double bandwidth_floor = 0;          // the joint model's scott_floor (parzen.h); see DefaultBandwidthFloor
-  std::int64_t independent_every = 0;  // see DefaultIndependentEvery
+  double bandwidth_floor = 0;  // the joint model's scott_floor (parzen.h); see DefaultBandwidthFloor
+  // Model-based trials whose number is a multiple of this (> 0) are drawn and
+  // scored per parameter; 1 is the univariate TPE (multivariate false). See
+  // DefaultIndependentEvery.
+  std::int64_t independent_every = 0;
 };
 
 // The multivariate TPE's bandwidth floor factor by default: 0.075 on spaces
@@ -102,9 +104,8 @@ class TpeSearcher : public Searcher {
         u = options_.sobol_startup ? startup_.Point(number) : RandomUnitPoint(space_.dims(), seed_, number);
       } else {
         auto rng = StreamRng(seed_ ^ kCandidateStreamTag, number);
-        const bool independent =
-            !options_.multivariate || (options_.independent_every > 0 &&
-                                       number % static_cast<std::uint64_t>(options_.independent_every) == 0);
+        const bool independent = options_.independent_every > 0 &&
+                                 number % static_cast<std::uint64_t>(options_.independent_every) == 0;
         u = SampleModel(entries, independent, rng);
       }
       out.push_back(space_.Decode(u));
@@ -171,12 +172,12 @@ class TpeSearcher : public Searcher {
                                   std::mt19937_64& rng) const {
     std::vector<std::size_t> below, above;
     Split(entries, &below, &above);
-    std::vector<double> u(space_.dims());
     if (!independent) {
       std::vector<std::size_t> all(space_.dims());
       std::iota(all.begin(), all.end(), 0);
       return BestCandidate(entries, below, above, all, true, rng);
     }
+    std::vector<double> u(space_.dims());
     for (std::size_t d = 0; d < space_.dims(); ++d)
       u[d] = BestCandidate(entries, below, above, {d}, false, rng)[0];
     return u;
@@ -198,11 +199,12 @@ StatusOr<std::unique_ptr<Searcher>> MakeTpeSearcher(const Options& options, cons
   o.n_startup = reader.Int("n_startup", o.n_startup, 0, 1000000);
   o.n_ei_candidates = reader.Int("n_ei_candidates", o.n_ei_candidates, 1, 100000);
   o.prior_weight = reader.Double("prior_weight", o.prior_weight, 1e-6, 1e6);
-  o.multivariate = reader.Bool("multivariate", o.multivariate);
+  const bool multivariate = reader.Bool("multivariate", true);
   o.bandwidth_weighted = reader.Bool("bandwidth_weighted", o.bandwidth_weighted);
   o.sobol_startup = reader.String("startup", "sobol", {"sobol", "random"}) == "sobol";
   o.bandwidth_floor = reader.Double("bandwidth_floor", DefaultBandwidthFloor(space), 0.0, 1.0);
   o.independent_every = reader.Int("independent_every", DefaultIndependentEvery(space), 0, 1000000);
+  if (!multivariate) o.independent_every = 1;  // every model-based trial per parameter
   AT_RETURN_IF_ERROR(reader.Finish());
   return std::unique_ptr<Searcher>(new TpeSearcher(space, o, seed));
 }
