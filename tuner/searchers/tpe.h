@@ -25,8 +25,13 @@
 // the mix beat both the joint and the independent model alone from 5
 // dimensions on) and 0 (joint only) below.
 // `bandwidth_weighted` (default true) scores as Optuna 3.1 does (tpe/parzen.h).
-// With multivariate false, bandwidth_weighted true and startup "random" the
-// suggestions follow Optuna 3.1.0's TPESampler defaults. README "Search
+// With a known budget (the study's budget.max_trials), the model-based trials
+// in its last `tail` fraction (default 0.3) draw their candidates with every
+// numeric bandwidth of l times `tail_shrink` (default 0.1), so the end of the
+// study searches closely around its best trials; scoring is unchanged. Tail 0
+// or an unknown budget turns this off.
+// With multivariate false, bandwidth_weighted true, startup "random" and tail
+// 0 the suggestions follow Optuna 3.1.0's TPESampler defaults. README "Search
 // quality" has the measurements behind these defaults.
 //
 // Deterministic: trial number i's draws come from a stream of (seed, i), and
@@ -44,8 +49,10 @@ namespace autotune {
 // true), bandwidth_weighted (bool, default true), startup ("sobol" or
 // "random", default "sobol"), bandwidth_floor (0 to 1; default 0.075 on 4 or
 // more params, else 0), independent_every (int >= 0; default 2 on 5 or more
-// params, else 0; ignored when multivariate is false).
+// params, else 0; ignored when multivariate is false), tail (0 to 1, default
+// 0.3), tail_shrink (0.001 to 1, default 0.1). max_trials is the study's
+// budget (0: unknown, no tail).
 StatusOr<std::unique_ptr<Searcher>> MakeTpeSearcher(const Options& options, const SearchSpace& space,
-                                                    std::uint64_t seed);
+                                                    std::uint64_t seed, int max_trials = 0);
 
 }  // namespace autotune

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -52,8 +53,9 @@ double MixedLoss(const Params& p) {
   return a * a + 10 * b * b + 0.1 * c * c + d * d + (p.at("opt") == ParamValue(std::string("adam")) ? 0 : 1);
 }
 
-std::unique_ptr<Searcher> Make(const SearchSpace& space, std::uint64_t seed, Options options = {}) {
-  auto s = MakeTpeSearcher(options, space, seed);
+std::unique_ptr<Searcher> Make(const SearchSpace& space, std::uint64_t seed, Options options = {},
+                               int max_trials = 0) {
+  auto s = MakeTpeSearcher(options, space, seed, max_trials);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   return std::move(s).value();
 }
@@ -180,6 +182,21 @@ TEST(TpeParzenTest, JointSamplesRecombineCoordinatesOfDifferentKernels) {
     if ((x[0] < 0.3 && x[1] > 0.7) || (x[0] > 0.7 && x[1] < 0.3)) ++mixed;
   }
   EXPECT_GT(mixed, 100);  // about half of the ~95% drawn from observation kernels
+}
+
+TEST(TpeParzenTest, ShrunkSamplesStayCloserToTheirKernels) {
+  // One observation kernel at 0.3 (bandwidth 0.3, its larger neighbour gap)
+  // and a prior of negligible weight: with a shrink of 0.1 the draws' mean
+  // distance from 0.3 is about a tenth of the unshrunk one.
+  tpe::ParzenEstimator pe({tpe::DimModel{}}, {{0.3}}, {1.0}, 1e-9, false);
+  auto spread = [&](double shrink) {
+    std::mt19937_64 rng(7);
+    double sum = 0;
+    for (const auto& x : pe.Sample(rng, 2000, shrink)) sum += std::abs(x[0] - 0.3);
+    return sum / 2000;
+  };
+  EXPECT_LT(spread(0.1), 0.15 * spread(1.0));
+  EXPECT_GT(spread(0.1), 0.05 * spread(1.0));
 }
 
 TEST(TpeParzenTest, DensityIntegratesToOneAndIntegerMassesSumToOne) {
@@ -360,6 +377,54 @@ TEST(TpeSearcherTest, DefaultMixesInIndependentTrialsFrom5ParamsAndNotBelow) {
             run(5, {{"multivariate", false}, {"independent_every", std::int64_t{3}}}));
 }
 
+TEST(TpeSearcherTest, TailSearchesCloseToTheBestTrialsOnlyWithAKnownBudget) {
+  // 60 completed trials of a 3-D sphere, then the suggestion for trial 60.
+  const SearchSpace space = Floats(3);
+  auto history_of = [&](std::uint64_t seed) {
+    History h;
+    for (const auto& p : SuggestedOnASphere(space, seed, 60, {{"tail", 0.0}})) {
+      double s = 0;
+      for (const auto& [name, value] : p) s += (Num(p, name) - 1) * (Num(p, name) - 1);
+      h.trials.push_back({p, TrialState::kCompleted, s});
+    }
+    return h;
+  };
+  auto suggest = [&](const History& h, std::uint64_t seed, Options options, int budget) {
+    return Make(space, seed, std::move(options), budget)->Suggest(h, 1).value().at(0);
+  };
+  // Distance to the nearest of the 6 best trials (gamma(60) = 6).
+  auto to_best = [&](const History& h, const Params& p) {
+    std::vector<std::pair<double, std::size_t>> ranked;
+    for (std::size_t i = 0; i < h.trials.size(); ++i) ranked.push_back({*h.trials[i].loss, i});
+    std::sort(ranked.begin(), ranked.end());
+    double nearest = INFINITY;
+    for (std::size_t k = 0; k < 6; ++k) {
+      const Params& b = h.trials[ranked[k].second].params;
+      double s = 0;
+      for (const auto& [name, value] : b) s += (Num(p, name) - Num(b, name)) * (Num(p, name) - Num(b, name));
+      nearest = std::min(nearest, std::sqrt(s));
+    }
+    return nearest;
+  };
+  double tail = 0, full = 0;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    const History h = history_of(seed);
+    const Params untailed = suggest(h, seed, {{"tail", 0.0}}, 100);
+    // No budget, or before the tail (trial 60 of 200: the tail is 140-199):
+    // exactly the untailed suggestion.
+    EXPECT_EQ(suggest(h, seed, {}, 0), untailed);
+    EXPECT_EQ(suggest(h, seed, {}, 200), untailed);
+    // In the tail (trial 60 of 80 with 0.3: 56-79) it differs, and lands
+    // nearer the best trials.
+    const Params tailed = suggest(h, seed, {}, 80);
+    EXPECT_EQ(tailed, suggest(h, seed, {{"tail", 0.3}, {"tail_shrink", 0.1}}, 80));
+    EXPECT_NE(tailed, untailed);
+    EXPECT_EQ(suggest(h, seed, {{"tail", 0.2}}, 80), untailed);  // 64-79: not yet
+    tail += to_best(h, tailed), full += to_best(h, untailed);
+  }
+  EXPECT_LT(tail, 0.5 * full);
+}
+
 TEST(TpeSearcherTest, RejectsUnknownAndOutOfRangeOptions) {
   auto bad = MakeTpeSearcher({{"n_startup_trials", std::int64_t{5}}}, Floats2D(), 0);
   ASSERT_FALSE(bad.ok());
@@ -376,6 +441,12 @@ TEST(TpeSearcherTest, RejectsUnknownAndOutOfRangeOptions) {
   auto every = MakeTpeSearcher({{"independent_every", std::int64_t{-2}}}, Floats2D(), 0);
   ASSERT_FALSE(every.ok());
   EXPECT_EQ(every.status().field(), "searcher.independent_every");
+  auto tail = MakeTpeSearcher({{"tail", 1.5}}, Floats2D(), 0);
+  ASSERT_FALSE(tail.ok());
+  EXPECT_EQ(tail.status().field(), "searcher.tail");
+  auto shrink = MakeTpeSearcher({{"tail_shrink", 0.0}}, Floats2D(), 0);
+  ASSERT_FALSE(shrink.ok());
+  EXPECT_EQ(shrink.status().field(), "searcher.tail_shrink");
   auto startup = MakeTpeSearcher({{"startup", std::string("halton")}}, Floats2D(), 0);
   ASSERT_FALSE(startup.ok());
   EXPECT_EQ(startup.status().field(), "searcher.startup");
@@ -385,8 +456,10 @@ TEST(TpeSearcherTest, RejectsUnknownAndOutOfRangeOptions) {
                                {"multivariate", true},
                                {"bandwidth_weighted", false},
                                {"bandwidth_floor", 0.1},
-                               {"startup", std::string("random")}},
-                              Floats2D(), 0)
+                               {"startup", std::string("random")},
+                               {"tail", 0.5},
+                               {"tail_shrink", 1.0}},
+                              Floats2D(), 0, 100)
                   .ok());
 }
 

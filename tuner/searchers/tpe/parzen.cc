@@ -153,7 +153,8 @@ ParzenEstimator::ParzenEstimator(std::vector<DimModel> dims, const std::vector<s
   }
 }
 
-std::vector<std::vector<double>> ParzenEstimator::Sample(std::mt19937_64& rng, int count) const {
+std::vector<std::vector<double>> ParzenEstimator::Sample(std::mt19937_64& rng, int count,
+                                                         double shrink) const {
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   std::normal_distribution<double> normal(0.0, 1.0);
   std::vector<std::vector<double>> out(count, std::vector<double>(dims_.size()));
@@ -178,7 +179,7 @@ std::vector<std::vector<double>> ParzenEstimator::Sample(std::mt19937_64& rng, i
       }
       // Truncated normal by rejection: every kernel keeps at least ~34% of its
       // mass inside [0, 1] (mu in [0, 1], sigma <= 1), so this ends quickly.
-      const double mu = numeric_[d].mu[kernel], sigma = numeric_[d].sigma[kernel];
+      const double mu = numeric_[d].mu[kernel], sigma = shrink * numeric_[d].sigma[kernel];
       double v = std::clamp(mu, 0.0, 1.0);
       for (int t = 0; t < kMaxRejections; ++t) {
         const double draw = mu + sigma * normal(rng);

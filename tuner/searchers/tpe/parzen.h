@@ -62,7 +62,8 @@ class ParzenEstimator {
   // Draws `count` points, each coordinate from its own marginal mixture (a
   // kernel by weight per dimension), so joint candidates recombine the
   // coordinates of different good observations as the univariate TPE's do.
-  std::vector<std::vector<double>> Sample(std::mt19937_64& rng, int count) const;
+  // Numeric kernels draw with their bandwidth times `shrink` (in (0, 1]).
+  std::vector<std::vector<double>> Sample(std::mt19937_64& rng, int count, double shrink = 1.0) const;
 
   // Log density (log mass for ints and categoricals) of the mixture at x.
   double LogPdf(const std::vector<double>& x) const;

@@ -32,6 +32,13 @@ struct TpeOptions {
   // scored per parameter; 1 is the univariate TPE (multivariate false). See
   // DefaultIndependentEvery.
   std::int64_t independent_every = 0;
+  // The study's budget.max_trials (0: unknown). Model-based trials in its
+  // last `tail` fraction draw their candidates from l with every numeric
+  // bandwidth times `tail_shrink`: a local search around the best trials
+  // (scoring is unchanged). See kTail.
+  int max_trials = 0;
+  double tail = 0;
+  double tail_shrink = 1;
 };
 
 // The multivariate TPE's bandwidth floor factor by default: 0.075 on spaces
@@ -62,6 +69,16 @@ std::int64_t DefaultIndependentEvery(const SearchSpace& space) {
   return space.dims() >= kIndependentEveryMinDims ? kIndependentEvery : 0;
 }
 
+// The tail by default: the last 30% of the budget draw candidates with a
+// tenth of the bandwidths. BBOB's tuning instances (1-5, five seeds each, 100
+// trials; functions of 24 won:lost against no tail) gave 19:5, 17:7 and 19:5
+// at d = 2, 5 and 10, and every README function improved at 100 trials;
+// tails of 0.1 to 0.5 and shrinks of 0.03 to 0.5 were all ahead, more
+// candidates or a smaller "below" group instead of the shrink were weaker
+// (README, "BBOB suite").
+constexpr double kTail = 0.3;
+constexpr double kTailShrink = 0.1;
+
 // One observation in chronological order (warm-start first, then trials).
 struct Entry {
   std::vector<double> u;  // unit-cube point
@@ -72,7 +89,14 @@ struct Entry {
 class TpeSearcher : public Searcher {
  public:
   TpeSearcher(SearchSpace space, TpeOptions options, std::uint64_t seed)
-      : space_(std::move(space)), options_(options), seed_(seed), startup_(space_.dims(), seed) {
+      : space_(std::move(space)),
+        options_(options),
+        seed_(seed),
+        startup_(space_.dims(), seed),
+        tail_start_(options.max_trials > 0 && options.tail > 0
+                        ? options.max_trials -
+                              static_cast<std::int64_t>(std::llround(options.tail * options.max_trials))
+                        : std::numeric_limits<std::int64_t>::max()) {
     for (std::size_t i = 0; i < space_.dims(); ++i) dims_.push_back(tpe::ModelOf(space_, i));
   }
 
@@ -106,7 +130,8 @@ class TpeSearcher : public Searcher {
         auto rng = StreamRng(seed_ ^ kCandidateStreamTag, number);
         const bool independent = options_.independent_every > 0 &&
                                  number % static_cast<std::uint64_t>(options_.independent_every) == 0;
-        u = SampleModel(entries, independent, rng);
+        const double shrink = static_cast<std::int64_t>(number) >= tail_start_ ? options_.tail_shrink : 1.0;
+        u = SampleModel(entries, independent, shrink, rng);
       }
       out.push_back(space_.Decode(u));
       entries.push_back({space_.Encode(out.back()), inf, 1});
@@ -151,14 +176,15 @@ class TpeSearcher : public Searcher {
                            options_.prior_weight, options_.bandwidth_weighted, scott_floor);
   }
 
-  // The best of n_ei_candidates draws from l over `dims`, by log l - log g.
+  // The best of n_ei_candidates draws from l over `dims` (bandwidths times
+  // `shrink`), by log l - log g.
   std::vector<double> BestCandidate(const std::vector<Entry>& entries, const std::vector<std::size_t>& below,
                                     const std::vector<std::size_t>& above,
-                                    const std::vector<std::size_t>& dims, bool joint,
+                                    const std::vector<std::size_t>& dims, bool joint, double shrink,
                                     std::mt19937_64& rng) const {
     const ParzenEstimator l = Build(entries, below, dims, joint);
     const ParzenEstimator g = Build(entries, above, dims, joint);
-    auto candidates = l.Sample(rng, static_cast<int>(options_.n_ei_candidates));
+    auto candidates = l.Sample(rng, static_cast<int>(options_.n_ei_candidates), shrink);
     std::size_t best = 0;
     double best_score = -std::numeric_limits<double>::infinity();
     for (std::size_t c = 0; c < candidates.size(); ++c) {
@@ -168,18 +194,18 @@ class TpeSearcher : public Searcher {
     return candidates[best];
   }
 
-  std::vector<double> SampleModel(const std::vector<Entry>& entries, bool independent,
+  std::vector<double> SampleModel(const std::vector<Entry>& entries, bool independent, double shrink,
                                   std::mt19937_64& rng) const {
     std::vector<std::size_t> below, above;
     Split(entries, &below, &above);
     if (!independent) {
       std::vector<std::size_t> all(space_.dims());
       std::iota(all.begin(), all.end(), 0);
-      return BestCandidate(entries, below, above, all, true, rng);
+      return BestCandidate(entries, below, above, all, true, shrink, rng);
     }
     std::vector<double> u(space_.dims());
     for (std::size_t d = 0; d < space_.dims(); ++d)
-      u[d] = BestCandidate(entries, below, above, {d}, false, rng)[0];
+      u[d] = BestCandidate(entries, below, above, {d}, false, shrink, rng)[0];
     return u;
   }
 
@@ -188,14 +214,16 @@ class TpeSearcher : public Searcher {
   std::uint64_t seed_;
   SobolSequence startup_;
   std::vector<DimModel> dims_;
+  std::int64_t tail_start_;  // the first trial number of the tail (max: none)
 };
 
 }  // namespace
 
 StatusOr<std::unique_ptr<Searcher>> MakeTpeSearcher(const Options& options, const SearchSpace& space,
-                                                    std::uint64_t seed) {
+                                                    std::uint64_t seed, int max_trials) {
   OptionReader reader(options);
   TpeOptions o;
+  o.max_trials = std::max(0, max_trials);
   o.n_startup = reader.Int("n_startup", o.n_startup, 0, 1000000);
   o.n_ei_candidates = reader.Int("n_ei_candidates", o.n_ei_candidates, 1, 100000);
   o.prior_weight = reader.Double("prior_weight", o.prior_weight, 1e-6, 1e6);
@@ -204,6 +232,8 @@ StatusOr<std::unique_ptr<Searcher>> MakeTpeSearcher(const Options& options, cons
   o.sobol_startup = reader.String("startup", "sobol", {"sobol", "random"}) == "sobol";
   o.bandwidth_floor = reader.Double("bandwidth_floor", DefaultBandwidthFloor(space), 0.0, 1.0);
   o.independent_every = reader.Int("independent_every", DefaultIndependentEvery(space), 0, 1000000);
+  o.tail = reader.Double("tail", kTail, 0.0, 1.0);
+  o.tail_shrink = reader.Double("tail_shrink", kTailShrink, 1e-3, 1.0);
   if (!multivariate) o.independent_every = 1;  // every model-based trial per parameter
   AT_RETURN_IF_ERROR(reader.Finish());
   return std::unique_ptr<Searcher>(new TpeSearcher(space, o, seed));
