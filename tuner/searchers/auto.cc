@@ -138,8 +138,11 @@ class AutoSearcher : public Searcher {
     if (it == delegates_.end()) {
       Options options;
       if (choice.algorithm == "hazero" && choice.phase_start > 0) options["sigma0"] = kHazeroAfterGpSigma0;
+      // The delegate numbers its trials from the phase's start (PhaseHistory),
+      // so its budget is what is left of the study's.
+      const int budget = max_trials_ > 0 ? std::max(0, max_trials_ - choice.phase_start) : 0;
       AT_ASSIGN_OR_RETURN(auto s,
-                          MakeSearcher({choice.algorithm, options}, space_, seed_, max_parallel_, max_trials_));
+                          MakeSearcher({choice.algorithm, options}, space_, seed_, max_parallel_, budget));
       it = delegates_.emplace(key, std::move(s)).first;
     }
     return it->second.get();
@@ -177,7 +180,9 @@ AutoChoice ChooseAutoSearcher(const SearchSpace& space, int max_trials, int max_
   // fits); by default gp first on narrow spaces (see kGpFirstTrials).
   int handover = options.handover;
   if (handover < 0) {
-    handover = d > kGpFirstMaxDims ? 0 : max_trials > 0 ? std::min(kGpFirstTrials, max_trials / 2) : kGpFirstTrials;
+    handover = d > kGpFirstMaxDims ? 0
+               : max_trials > 0    ? std::min(kGpFirstTrials, max_trials / 2)
+                                   : kGpFirstTrials;
   }
   if (handover == 0) return {"hazero", about + ": floats only", 0};
   if (!gp_fits) return {"hazero", about + ": " + gp_misfit, 0};

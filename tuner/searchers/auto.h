@@ -28,8 +28,9 @@
 //     local refinement of the basin gp found).
 // The choice depends only on the space, budget.max_trials, max_parallel and
 // the trial number, so a resumed study makes the same choices; each
-// delegate is built with the study's seed and its own defaults (but for the
-// sigma0 of hazero after gp).
+// delegate is built with the study's seed, its own defaults (but for the
+// sigma0 of hazero after gp) and the budget left at its phase's start (the
+// budget less the trials before it), which its tail counts from.
 //
 // Describe() names the searcher the latest Suggest used and why, e.g.
 // "auto: hazero (3 floats, budget 100, 1 at a time: floats only)".

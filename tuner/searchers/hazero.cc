@@ -24,6 +24,19 @@ constexpr double kTauTruth = 0.85;
 // mixed `finetune`: 0.004 against 0.05) 0.2 stays (README, "BBOB suite").
 constexpr double kSigma0 = 0.2;
 constexpr double kSigma0ManyFloats = 0.15;
+// The tail by default, on spaces of up to 12 params: once 70% of a known
+// budget is used, the run moves its mean to the best trial so far and its
+// largest step down to 0.05 (if larger), keeping the covariance's shape: the
+// last trials refine the best basin found instead of going on exploring.
+// BBOB's tuning instances (1-5, five seeds each; functions of 24 won:lost
+// against no tail) gave 12:6, 18:3 and 15:8 at d = 2, 5 and 10 with 100
+// trials and 13:4, 17:6, 14:9 with 50, but 11:13 at d = 20, where 100 trials
+// leave CMA-ES still moving (README, "BBOB suite").
+constexpr double kTail = 0.3;
+constexpr double kTailStep = 0.05;
+constexpr std::size_t kTailMaxDims = 12;
+
+double DefaultTail(const SearchSpace& space) { return space.dims() <= kTailMaxDims ? kTail : 0.0; }
 
 double DefaultSigma0(const SearchSpace& space) {
   if (space.dims() < 3) return kSigma0;
@@ -37,7 +50,10 @@ struct HazeroOptions {
   int popsize = 0;  // 0: CMA-ES default
   double sigma0 = kSigma0;
   bool surrogate = true;
-  int batch = 1;  // the fewest members a surrogate round evaluates
+  int batch = 1;       // the fewest members a surrogate round evaluates
+  int max_trials = 0;  // the study's budget (0: unknown, no tail)
+  double tail = kTail;
+  double tail_step = kTailStep;
 };
 
 // One replay of the history: the current CMA-ES run and its restarts. A
@@ -49,12 +65,16 @@ class HazeroRounds : public rounds::RoundAlgorithm {
       : options_(options), seed_(seed) {
     const int n = static_cast<int>(start.size());
     lambda_ = options.popsize > 0 ? options.popsize : cmaes::DefaultPopulation(n);
+    tail_start_ = options.max_trials > 0 && options.tail > 0
+                      ? options.max_trials - static_cast<int>(std::lround(options.tail * options.max_trials))
+                      : -1;
     StartRun(Eigen::Map<const Eigen::VectorXd>(start.data(), n));
   }
 
   std::vector<rounds::Point> Ask(int round) override {
     if (!batch_.empty()) {  // the last batch was never told: all its trials failed
       for (int i : batch_) state_[i] = kFailed;
+      used_ += static_cast<int>(batch_.size());
       batch_.clear();
       if (Remaining() == 0) EndGeneration(1.0);
     }
@@ -75,6 +95,8 @@ class HazeroRounds : public rounds::RoundAlgorithm {
       loss_[i] = losses[k];
       state_[i] = kEvaluated;
       if (model_) model_->Add(population_[i], losses[k]);
+      ++used_;
+      if (losses[k] < best_loss_) best_loss_ = losses[k], best_x_ = population_[i];
     }
     batch_.clear();
     if (!model_) return EndGeneration(1.0);
@@ -150,6 +172,11 @@ class HazeroRounds : public rounds::RoundAlgorithm {
     es_->Tell(population_, values);
     if (model_) model_->EndGeneration(tau);
     population_.clear();
+    if (tail_start_ >= 0 && !in_tail_ && used_ >= tail_start_) {  // see kTail
+      in_tail_ = true;
+      if (es_->step() > options_.tail_step) es_->Recenter(best_x_, options_.tail_step);
+      return;
+    }
     if (!es_->ShouldStop()) return;
     // IPOP: restart from a uniform random point with twice the population.
     rounds::RoundRng rng(seed_ ^ kRestartStreamTag, static_cast<std::uint64_t>(++restarts_));
@@ -164,6 +191,11 @@ class HazeroRounds : public rounds::RoundAlgorithm {
   std::uint64_t seed_;
   int lambda_ = 0;
   int restarts_ = 0;
+  int tail_start_ = -1;  // the trial count where the tail starts (-1: none)
+  int used_ = 0;         // trials this replay has consumed (told or failed)
+  bool in_tail_ = false;
+  double best_loss_ = INFINITY;  // the best told loss and its point, over all runs
+  Eigen::VectorXd best_x_;
   std::optional<cmaes::Cmaes> es_;
   std::optional<cmaes::LqModel> model_;
   std::vector<Eigen::VectorXd> population_;  // the current generation; empty between generations
@@ -193,13 +225,16 @@ class HazeroSearcher : public Searcher {
 }  // namespace
 
 StatusOr<std::unique_ptr<Searcher>> MakeHazeroSearcher(const Options& options, const SearchSpace& space,
-                                                       std::uint64_t seed, int max_parallel) {
+                                                       std::uint64_t seed, int max_parallel, int max_trials) {
   OptionReader reader(options);
   HazeroOptions o;
   o.popsize = static_cast<int>(reader.Int("popsize", 0, 2, 100000));
   o.sigma0 = reader.Double("sigma0", DefaultSigma0(space), 1e-6, 2.0);
   o.surrogate = reader.Bool("surrogate", o.surrogate);
   o.batch = static_cast<int>(reader.Int("batch", std::max(max_parallel, 1), 1, 100000));
+  o.max_trials = std::max(0, max_trials);
+  o.tail = reader.Double("tail", DefaultTail(space), 0.0, 1.0);
+  o.tail_step = reader.Double("tail_step", kTailStep, 1e-6, 2.0);
   AT_RETURN_IF_ERROR(reader.Finish());
   return std::unique_ptr<Searcher>(new HazeroSearcher(space, o, seed));
 }

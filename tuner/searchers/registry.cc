@@ -27,7 +27,7 @@ StatusOr<std::unique_ptr<Searcher>> MakeSearcher(const AlgorithmSpec& spec, cons
   if (a == "sobol") return MakeSobolSearcher(spec.options, space, seed);
   if (a == "tpe") return MakeTpeSearcher(spec.options, space, seed, max_trials);
   if (a == "gp") return MakeGpSearcher(spec.options, space, seed);
-  if (a == "hazero") return MakeHazeroSearcher(spec.options, space, seed, max_parallel);
+  if (a == "hazero") return MakeHazeroSearcher(spec.options, space, seed, max_parallel, max_trials);
   if (a == "pshe2") return MakePshe2Searcher(spec.options, space, seed);
   // searcher-branches (keep this marker: one `if` per algorithm above it)
   return Status::InvalidArgument(

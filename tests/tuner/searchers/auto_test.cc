@@ -62,7 +62,7 @@ TEST(AutoTest, OneOrTwoFloatsRunGpFirstThenHazero) {
   EXPECT_EQ(late.phase_start, 50);
   EXPECT_EQ(ChooseAutoSearcher(Floats(1), 41, 1, 19).algorithm, "gp");
   EXPECT_EQ(ChooseAutoSearcher(Floats(1), 41, 1, 20).algorithm, "hazero");  // half a small budget
-  EXPECT_EQ(ChooseAutoSearcher(Floats(2), 1000, 1, 49).algorithm, "gp");      // at most 50 trials
+  EXPECT_EQ(ChooseAutoSearcher(Floats(2), 1000, 1, 49).algorithm, "gp");    // at most 50 trials
   EXPECT_EQ(ChooseAutoSearcher(Floats(2), 1000, 1, 50).algorithm, "hazero");
   EXPECT_EQ(ChooseAutoSearcher(Floats(2), 0, 1, 49).reason,
             "2 floats, budget unknown, 1 at a time, hazero from trial 50");
@@ -74,7 +74,8 @@ TEST(AutoTest, OneOrTwoFloatsRunGpFirstThenHazero) {
   AutoOptions none;
   none.handover = 0;
   EXPECT_EQ(ChooseAutoSearcher(Floats(2), 100, 1, 0, none).algorithm, "hazero");
-  EXPECT_EQ(ChooseAutoSearcher(Floats(2), 100, 1, 0, none).reason, "2 floats, budget 100, 1 at a time: floats only");
+  EXPECT_EQ(ChooseAutoSearcher(Floats(2), 100, 1, 0, none).reason,
+            "2 floats, budget 100, 1 at a time: floats only");
 }
 
 TEST(AutoTest, IntSpaceLargerThanTheBudgetGetsGp) {
@@ -172,6 +173,23 @@ TEST(AutoTest, HazeroAfterGpSeesTheEarlierTrialsAsWarmStart) {
   History early;
   early.trials.assign(h.trials.begin(), h.trials.begin() + 30);
   EXPECT_EQ(std::move(a->Suggest(early, 1)).value(), std::move(gp->Suggest(early, 1)).value());
+}
+
+TEST(AutoTest, HazeroAfterGpCountsItsTailFromTheBudgetLeft) {
+  // Budget 20, gp for 6 trials: hazero numbers its trials from the hand-over,
+  // so its budget is 14 (tail from its 10th trial), not 20.
+  const SearchSpace space = Floats(2);
+  const History h = RandomHistory(space, 18);
+  auto a = std::move(MakeSearcher({"auto", {{"handover", std::int64_t{6}}}}, space, 5, 1, 20)).value();
+  History phase;
+  phase.prior.assign(h.trials.begin(), h.trials.begin() + 6);
+  phase.trials.assign(h.trials.begin() + 6, h.trials.end());
+  auto hazero = [&](int budget) {
+    return std::move(MakeSearcher({"hazero", {{"sigma0", 0.05}}}, space, 5, 1, budget)).value();
+  };
+  const auto suggested = std::move(a->Suggest(h, 1)).value();
+  EXPECT_EQ(suggested, std::move(hazero(14)->Suggest(phase, 1)).value());
+  EXPECT_NE(suggested, std::move(hazero(20)->Suggest(phase, 1)).value());
 }
 
 TEST(AutoTest, OneCallAcrossTheHandOverAsksEachPhaseForItsOwnTrials) {

@@ -50,8 +50,9 @@ double MixedLoss(const Params& p) {
   return a * a + 0.1 * c * c + (p.at("opt") == ParamValue(std::string("adam")) ? 0 : 1);
 }
 
-std::unique_ptr<Searcher> Make(const SearchSpace& space, std::uint64_t seed, Options options = {}) {
-  auto s = MakeHazeroSearcher(options, space, seed);
+std::unique_ptr<Searcher> Make(const SearchSpace& space, std::uint64_t seed, Options options = {},
+                               int max_trials = 0) {
+  auto s = MakeHazeroSearcher(options, space, seed, 1, max_trials);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   return std::move(s).value();
 }
@@ -84,6 +85,18 @@ TEST(CmaesTest, ConstantsFollowHansen) {
   EXPECT_NEAR(k.c_sigma, (k.mu_eff + 2) / (6 + k.mu_eff + 5), 1e-12);
   EXPECT_NEAR(k.chi_n, std::sqrt(6.0) * (1 - 1 / 24.0 + 1 / (21.0 * 36)), 1e-12);
   EXPECT_EQ(cmaes::DefaultPopulation(2), 6);
+}
+
+TEST(CmaesTest, RecenterMovesTheMeanAndSetsTheLargestStep) {
+  cmaes::Cmaes es(Eigen::VectorXd::Zero(2), 0.3, 6);
+  EXPECT_DOUBLE_EQ(es.step(), 0.3);
+  Eigen::VectorXd to(2);
+  to << 0.5, -0.25;
+  es.Recenter(to, 0.05);
+  EXPECT_EQ(es.mean(), to);
+  EXPECT_DOUBLE_EQ(es.step(), 0.05);
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 50; ++i) EXPECT_LT((es.Sample(rng) - to).norm(), 0.05 * 6);
 }
 
 TEST(HazeroTest, SuggestsOneGenerationAtATimeAndWaitsForIt) {
@@ -202,6 +215,74 @@ TEST(HazeroTest, DefaultStepIs0Point15On3OrMoreFloatsElse0Point2) {
   EXPECT_NE(first_generation(mixed, {}), first_generation(mixed, {{"sigma0", 0.15}}));
 }
 
+// A rugged 2-D loss whose basins keep CMA-ES's step wide.
+double Rugged(const Params& p) {
+  const double x = Num(p, "x"), y = Num(p, "y");
+  return std::sin(13 * x) * std::cos(11 * y) + 0.01 * (x * x + y * y);
+}
+
+TEST(HazeroTest, TailRefinesTheBestTrialWithASmallStepOnlyWithABudget) {
+  // Generations of 6 (no surrogate): with a budget of 100 the tail starts
+  // after trial 70, at the end of the 12th generation (72 trials).
+  auto run = [](Options options, int budget) {
+    options["surrogate"] = false;
+    std::vector<Params> out;
+    for (const auto& t :
+         RunByGenerations(*Make(Floats2D(), 4, std::move(options), budget), 78, Rugged).trials)
+      out.push_back(t.params);
+    return out;
+  };
+  const auto none = run({}, 0), tailed = run({}, 100), fine = run({{"tail_step", 0.01}}, 100);
+  ASSERT_EQ(none.size(), 78u);
+  EXPECT_EQ(run({{"tail", 0.0}}, 100), none);
+  EXPECT_EQ(run({{"tail", 0.3}, {"tail_step", 0.05}}, 100), tailed);
+  for (int i = 0; i < 72; ++i) EXPECT_EQ(tailed[i], none[i]) << i;
+  for (int i = 0; i < 72; ++i) EXPECT_EQ(fine[i], none[i]) << i;
+  EXPECT_NE(std::vector<Params>(tailed.begin() + 72, tailed.end()),
+            std::vector<Params>(none.begin() + 72, none.end()));
+  // The 13th generation's farthest point from the best of the first 72.
+  std::size_t best = 0;
+  for (std::size_t i = 0; i < 72; ++i) {
+    if (Rugged(none[i]) < Rugged(none[best])) best = i;
+  }
+  auto spread = [&](const std::vector<Params>& trials) {
+    double far = 0;
+    for (int i = 72; i < 78; ++i) {
+      far = std::max(far, std::hypot(Num(trials[i], "x") - Num(none[best], "x"),
+                                     Num(trials[i], "y") - Num(none[best], "y")));
+    }
+    return far;
+  };
+  // A step of 0.01 in [-1, 1] is 0.05 here: the generation stays within a
+  // few of them, where the untailed run still spreads wide.
+  EXPECT_LT(spread(fine), 0.25);
+  EXPECT_GT(spread(none), 0.6);
+}
+
+TEST(HazeroTest, DefaultTailOnUpTo12ParamsOnly) {
+  // 78 trials of generations (no surrogate) on a sphere with a budget of 100:
+  // the default equals tail 0.3 on 12 floats and tail 0 on 13.
+  auto run = [](std::size_t dims, Options options) {
+    std::vector<ParamSpec> floats;
+    for (std::size_t i = 0; i < dims; ++i)
+      floats.push_back({"x" + std::to_string(i), FloatDist{-5, 5, false, {}}, std::nullopt, 0});
+    options["surrogate"] = false;
+    std::vector<Params> out;
+    auto hz = Make(SearchSpace::Create(floats).value(), 2, std::move(options), 100);
+    for (const auto& t : RunByGenerations(*hz, 78, [](const Params& p) {
+                           double s = 0;
+                           for (const auto& [name, value] : p) s += Num(p, name) * Num(p, name);
+                           return s;
+                         }).trials)
+      out.push_back(t.params);
+    return out;
+  };
+  EXPECT_EQ(run(12, {}), run(12, {{"tail", 0.3}}));
+  EXPECT_NE(run(12, {}), run(12, {{"tail", 0.0}}));
+  EXPECT_EQ(run(13, {}), run(13, {{"tail", 0.0}}));
+  EXPECT_NE(run(13, {}), run(13, {{"tail", 0.3}}));
+}
+
 TEST(HazeroTest, FindsTheOptimumOfA2DQuadratic) {
   // 25 generations of 6; random search's best of 150 draws is about 0.2.
   for (std::uint64_t seed : {0, 1, 2}) {
@@ -303,8 +384,13 @@ TEST(HazeroTest, SurrogateMovesOnWhenATrialFails) {
 TEST(HazeroTest, RejectsUnknownAndOutOfRangeOptions) {
   // Each bad option is refused naming its field.
   const Options bad = {
-      {"population", std::int64_t{8}}, {"popsize", std::int64_t{1}}, {"sigma0", 0.0},
-      {"surrogate", std::int64_t{2}},  {"batch", std::int64_t{0}},
+      {"population", std::int64_t{8}},
+      {"popsize", std::int64_t{1}},
+      {"sigma0", 0.0},
+      {"surrogate", std::int64_t{2}},
+      {"batch", std::int64_t{0}},
+      {"tail", 1.5},
+      {"tail_step", 0.0},
   };
   for (const auto& [name, value] : bad) {
     auto made = MakeHazeroSearcher({{name, value}}, Floats2D(), 0);

@@ -108,6 +108,13 @@ void Cmaes::Tell(const std::vector<Eigen::VectorXd>& points, const std::vector<d
   last_losses_ = losses;
 }
 
+void Cmaes::Recenter(const Eigen::VectorXd& mean, double step) {
+  mean_ = mean;
+  sigma_ = step / scale_.maxCoeff();
+  p_sigma_.setZero();
+  p_c_.setZero();
+}
+
 void Cmaes::Decompose() {
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(cov_);
   basis_ = solver.eigenvectors();

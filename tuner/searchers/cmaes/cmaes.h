@@ -52,6 +52,11 @@ class Cmaes {
   // (stagnation), or the covariance's condition number exceeds 1e14.
   bool ShouldStop() const;
 
+  // Moves the mean and sets the largest axis's step sigma·max(d) to `step`,
+  // keeping the covariance's shape; the evolution paths restart.
+  void Recenter(const Eigen::VectorXd& mean, double step);
+  double step() const { return sigma_ * scale_.maxCoeff(); }
+
   const Constants& constants() const { return k_; }
   const Eigen::VectorXd& mean() const { return mean_; }
   double sigma() const { return sigma_; }
