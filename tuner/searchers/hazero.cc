@@ -65,9 +65,7 @@ class HazeroRounds : public rounds::RoundAlgorithm {
       : options_(options), seed_(seed) {
     const int n = static_cast<int>(start.size());
     lambda_ = options.popsize > 0 ? options.popsize : cmaes::DefaultPopulation(n);
-    tail_start_ = options.max_trials > 0 && options.tail > 0
-                      ? options.max_trials - static_cast<int>(std::lround(options.tail * options.max_trials))
-                      : -1;
+    tail_start_ = TailStart(options.max_trials, options.tail);
     StartRun(Eigen::Map<const Eigen::VectorXd>(start.data(), n));
   }
 
@@ -191,8 +189,8 @@ class HazeroRounds : public rounds::RoundAlgorithm {
   std::uint64_t seed_;
   int lambda_ = 0;
   int restarts_ = 0;
-  int tail_start_ = -1;  // the trial count where the tail starts (-1: none)
-  int used_ = 0;         // trials this replay has consumed (told or failed)
+  std::int64_t tail_start_ = -1;  // the trial count where the tail starts (-1: none)
+  int used_ = 0;                  // trials this replay has consumed (told or failed)
   bool in_tail_ = false;
   double best_loss_ = INFINITY;  // the best told loss and its point, over all runs
   Eigen::VectorXd best_x_;

@@ -24,11 +24,12 @@
 // parallel workers are not left idle; surrogate false hands out whole
 // generations.
 // With a known budget (the study's budget.max_trials) the last `tail` of it
-// (default 0.3 on spaces of up to 12 params, else 0) refines the best trial: at the first generation boundary
-// after 1 - tail of the budget's trials, the run's mean moves to the best
-// point told so far and its largest step sigma·max(d) to `tail_step`
-// (default 0.05) when it is larger, keeping the covariance's shape (the
-// evolution paths restart). Tail 0 or an unknown budget turns this off.
+// (default 0.3 on spaces of up to 12 params, else 0) refines the best trial:
+// at the first generation boundary after 1 - tail of the budget's trials,
+// the run's mean moves to the best point told so far and its largest step
+// sigma·max(d) to `tail_step` (default 0.05) when it is larger, keeping the
+// covariance's shape (the evolution paths restart). Tail 0 or an unknown
+// budget turns this off.
 // Ints and categoricals are searched continuously and rounded by the unit-cube
 // mapping. The state is rebuilt by replaying the history round by
 // round; a generation's draws come from a stream of (seed, its first round).
@@ -45,8 +46,8 @@ namespace autotune {
 // surrogate (bool, default true), batch (int >= 1: the fewest members a
 // surrogate round evaluates; default `max_parallel`, the study's
 // budget.max_parallel, so parallel workers stay busy), tail (0 to 1, default
-// 0.3 on up to 12 params, else 0), tail_step (in (0, 2], default 0.05). max_trials is the study's budget
-// (0: unknown, no tail).
+// 0.3 on up to 12 params, else 0), tail_step (in (0, 2], default 0.05).
+// max_trials is the study's budget (0: unknown, no tail).
 StatusOr<std::unique_ptr<Searcher>> MakeHazeroSearcher(const Options& options, const SearchSpace& space,
                                                        std::uint64_t seed, int max_parallel = 1,
                                                        int max_trials = 0);

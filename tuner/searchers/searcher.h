@@ -5,6 +5,7 @@
 // coordinator calls it from one strand.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -53,9 +54,18 @@ class Searcher {
 // errors naming "searcher.algorithm" or "searcher.<option>". `max_parallel` is
 // the study's budget.max_parallel: searchers that hand out fixed rounds
 // (hazero) size them to keep that many workers busy. `max_trials` is the
-// study's budget.max_trials (0: unknown); `auto` picks by it.
+// study's budget.max_trials (0: unknown); `auto` picks by it, and `tpe` and
+// `hazero` start their tails from it (TailStart).
 StatusOr<std::unique_ptr<Searcher>> MakeSearcher(const AlgorithmSpec& spec, const SearchSpace& space,
                                                  std::uint64_t seed, int max_parallel = 1,
                                                  int max_trials = 0);
+
+// The first trial number of the last `tail` fraction (0 to 1) of a budget of
+// `max_trials`, where `tpe` and `hazero` narrow their search; -1 when there
+// is no tail (an unknown budget, or tail 0).
+inline std::int64_t TailStart(int max_trials, double tail) {
+  if (max_trials <= 0 || tail <= 0) return -1;
+  return max_trials - std::llround(tail * max_trials);
+}
 
 }  // namespace autotune

@@ -330,21 +330,19 @@ SearchSpace Floats(std::size_t n) {
   return SearchSpace::Create(floats).value();
 }
 
-// The params of `trials` sequential trials on sum (x_i - 1)^2.
+// sum (x_i - 1)^2 over every param.
+double SphereAt1(const Params& p) {
+  double s = 0;
+  for (const auto& [name, value] : p) s += (Num(p, name) - 1) * (Num(p, name) - 1);
+  return s;
+}
+
+// The params of `trials` sequential trials on SphereAt1.
 std::vector<Params> SuggestedOnASphere(const SearchSpace& space, std::uint64_t seed, int trials,
                                        Options options) {
   auto tpe = Make(space, seed, std::move(options));
-  auto loss = [](const Params& p) {
-    double s = 0;
-    for (const auto& [name, value] : p) {
-      double v = 0;
-      AsNumber(value, &v);
-      s += (v - 1) * (v - 1);
-    }
-    return s;
-  };
   std::vector<Params> out;
-  for (const auto& t : RunSequential(*tpe, trials, loss).trials) out.push_back(t.params);
+  for (const auto& t : RunSequential(*tpe, trials, SphereAt1).trials) out.push_back(t.params);
   return out;
 }
 
@@ -381,13 +379,7 @@ TEST(TpeSearcherTest, TailSearchesCloseToTheBestTrialsOnlyWithAKnownBudget) {
   // 60 completed trials of a 3-D sphere, then the suggestion for trial 60.
   const SearchSpace space = Floats(3);
   auto history_of = [&](std::uint64_t seed) {
-    History h;
-    for (const auto& p : SuggestedOnASphere(space, seed, 60, {{"tail", 0.0}})) {
-      double s = 0;
-      for (const auto& [name, value] : p) s += (Num(p, name) - 1) * (Num(p, name) - 1);
-      h.trials.push_back({p, TrialState::kCompleted, s});
-    }
-    return h;
+    return RunSequential(*Make(space, seed, {{"tail", 0.0}}), 60, SphereAt1);
   };
   auto suggest = [&](const History& h, std::uint64_t seed, Options options, int budget) {
     return Make(space, seed, std::move(options), budget)->Suggest(h, 1).value().at(0);

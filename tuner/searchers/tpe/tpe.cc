@@ -73,9 +73,9 @@ std::int64_t DefaultIndependentEvery(const SearchSpace& space) {
 // tenth of the bandwidths. BBOB's tuning instances (1-5, five seeds each, 100
 // trials; functions of 24 won:lost against no tail) gave 19:5, 17:7 and 19:5
 // at d = 2, 5 and 10, and every README function improved at 100 trials;
-// tails of 0.1 to 0.5 and shrinks of 0.03 to 0.5 were all ahead, more
-// candidates or a smaller "below" group instead of the shrink were weaker
-// (README, "BBOB suite").
+// tails of 0.2 to 0.5 with shrinks of 0.03 to 0.5 were all ahead at d = 2
+// and 5, and more candidates or a smaller "below" group instead of the
+// shrink were weaker (README, "BBOB suite").
 constexpr double kTail = 0.3;
 constexpr double kTailShrink = 0.1;
 
@@ -93,10 +93,7 @@ class TpeSearcher : public Searcher {
         options_(options),
         seed_(seed),
         startup_(space_.dims(), seed),
-        tail_start_(options.max_trials > 0 && options.tail > 0
-                        ? options.max_trials -
-                              static_cast<std::int64_t>(std::llround(options.tail * options.max_trials))
-                        : std::numeric_limits<std::int64_t>::max()) {
+        tail_start_(TailStart(options.max_trials, options.tail)) {
     for (std::size_t i = 0; i < space_.dims(); ++i) dims_.push_back(tpe::ModelOf(space_, i));
   }
 
@@ -130,7 +127,8 @@ class TpeSearcher : public Searcher {
         auto rng = StreamRng(seed_ ^ kCandidateStreamTag, number);
         const bool independent = options_.independent_every > 0 &&
                                  number % static_cast<std::uint64_t>(options_.independent_every) == 0;
-        const double shrink = static_cast<std::int64_t>(number) >= tail_start_ ? options_.tail_shrink : 1.0;
+        const bool in_tail = tail_start_ >= 0 && static_cast<std::int64_t>(number) >= tail_start_;
+        const double shrink = in_tail ? options_.tail_shrink : 1.0;
         u = SampleModel(entries, independent, shrink, rng);
       }
       out.push_back(space_.Decode(u));
@@ -214,7 +212,7 @@ class TpeSearcher : public Searcher {
   std::uint64_t seed_;
   SobolSequence startup_;
   std::vector<DimModel> dims_;
-  std::int64_t tail_start_;  // the first trial number of the tail (max: none)
+  std::int64_t tail_start_;  // the first trial number of the tail (-1: none)
 };
 
 }  // namespace
