@@ -28,6 +28,16 @@ constexpr int kGpFirstTrials = 50;
 // 200 trials): 0.2 13 / 14 / 16, 0.1 12 / 18 / 16, 0.05 15 / 18 / 19,
 // 0.02 14 / 18 / 19.
 constexpr double kHazeroAfterGpSigma0 = 0.05;
+// hazero on 3 or more floats takes this many members of each generation from
+// tpe (hazero's tpe_members). BBOB, 100 trials, functions of 24 at or below
+// Optuna's best at d = 5 / 10 on the tuning instances (1-5, five seeds each)
+// and the report instances (6-15, three seeds each): none 17 / 21 and
+// 20 / 21, 1 19 / 21 and 21 / 20, 2 to 5 up to 21 / 22 on the tuning ones;
+// f18 at d = 5 (report) 2.32x Optuna's best without, 1.71x with one. More
+// members cost the smooth "Search quality" functions (hartmann6, levy5 and
+// ackley3 2x-3x worse with 4); one is level or ahead on four of five
+// (README "BBOB suite").
+constexpr int kTpeMembers = 1;
 
 struct SpaceCounts {
   int floats = 0, ints = 0, categoricals = 0;
@@ -136,13 +146,11 @@ class AutoSearcher : public Searcher {
     const std::string key = choice.algorithm + "@" + std::to_string(choice.phase_start);
     auto it = delegates_.find(key);
     if (it == delegates_.end()) {
-      Options options;
-      if (choice.algorithm == "hazero" && choice.phase_start > 0) options["sigma0"] = kHazeroAfterGpSigma0;
       // The delegate numbers its trials from the phase's start (PhaseHistory),
       // so its budget is what is left of the study's.
       const int budget = max_trials_ > 0 ? std::max(0, max_trials_ - choice.phase_start) : 0;
-      AT_ASSIGN_OR_RETURN(auto s,
-                          MakeSearcher({choice.algorithm, options}, space_, seed_, max_parallel_, budget));
+      AT_ASSIGN_OR_RETURN(
+          auto s, MakeSearcher({choice.algorithm, choice.options}, space_, seed_, max_parallel_, budget));
       it = delegates_.emplace(key, std::move(s)).first;
     }
     return it->second.get();
@@ -184,10 +192,19 @@ AutoChoice ChooseAutoSearcher(const SearchSpace& space, int max_trials, int max_
                : max_trials > 0    ? std::min(kGpFirstTrials, max_trials / 2)
                                    : kGpFirstTrials;
   }
-  if (handover == 0) return {"hazero", about + ": floats only", 0};
-  if (!gp_fits) return {"hazero", about + ": " + gp_misfit, 0};
+  // From 3 floats on hazero takes kTpeMembers of each generation from tpe.
+  AutoChoice hazero{"hazero", about + ": floats only", 0};
+  if (c.floats >= 3) {
+    hazero.reason += ", " + std::to_string(kTpeMembers) + " of each generation from tpe";
+    hazero.options["tpe_members"] = std::int64_t{kTpeMembers};
+  }
+  if (handover == 0) return hazero;
+  if (!gp_fits) return {hazero.algorithm, about + ": " + gp_misfit, 0, hazero.options};
   if (trial < handover) return {"gp", about + ", hazero from trial " + std::to_string(handover), 0};
-  return {"hazero", about + ": from trial " + std::to_string(handover) + " on, after gp", handover};
+  return {"hazero",
+          about + ": from trial " + std::to_string(handover) + " on, after gp",
+          handover,
+          {{"sigma0", kHazeroAfterGpSigma0}}};
 }
 
 StatusOr<std::unique_ptr<Searcher>> MakeAutoSearcher(const Options& options, const SearchSpace& space,

@@ -17,7 +17,11 @@
 //   - floats only: `hazero` (CMA-ES with the lq surrogate and IPOP
 //     restarts; parallel workers get whole rounds), which beat `gp` and
 //     `gp` followed by `hazero` on most BBOB functions at d = 3 and 5 and
-//     costs milliseconds per trial; for 1 or 2 floats, `gp` for the first
+//     costs milliseconds per trial; from 3 floats on with one member of each
+//     generation drawn by `tpe` from all trials so far (tpe_members 1: on
+//     the rugged BBOB functions, Schaffers' above all, CMA-ES's own draws
+//     stall where TPE's density of good points keeps finding better ones);
+//     for 1 or 2 floats, `gp` for the first
 //     min(50, budget / 2) trials (50 with no known budget) and `hazero`
 //     after, which against Optuna's best sampler won more BBOB functions at
 //     d = 2 than either alone, at 50, 100 and 200 trials. The `handover`
@@ -50,6 +54,8 @@ struct AutoChoice {
   // The first trial number of this choice's phase (0, or where gp handed
   // over to hazero): earlier trials reach the delegate as warm-start data.
   int phase_start = 0;
+  // The delegate's options where auto sets some (else its own defaults).
+  Options options = {};
 };
 struct AutoOptions {
   int handover = -1;     // float spaces: gp for trials [0, handover), then hazero (0: hazero only;

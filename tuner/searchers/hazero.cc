@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <functional>
+#include <map>
 #include <optional>
 #include <variant>
 
 #include "tuner/core/options.h"
+#include "tuner/core/rng.h"
 #include "tuner/searchers/cmaes/cmaes.h"
 #include "tuner/searchers/cmaes/lq_model.h"
 #include "tuner/searchers/hazero_rounds.h"
@@ -15,6 +19,12 @@ namespace {
 
 constexpr std::uint64_t kGenerationStreamTag = 0x68617a65726f2d67ULL;
 constexpr std::uint64_t kRestartStreamTag = 0x68617a65726f2d72ULL;
+constexpr std::uint64_t kTpeSeedTag = 0x68617a65726f2d74ULL;
+// tpe_members: the trials a generation must follow before it takes members
+// from TPE (tpe's own random startup: 10 trials), and the fewest members of
+// each generation left to CMA-ES's own draws.
+constexpr int kTpeMembersFrom = 10;
+constexpr int kOwnMembers = 2;
 // lq-CMA-ES (pycma's SurrogatePopulation default).
 constexpr double kTauTruth = 0.85;
 // σ₀ in the [-1, 1] coordinates: HAZero's 0.2, but 0.15 on spaces of 3 or
@@ -54,15 +64,20 @@ struct HazeroOptions {
   int max_trials = 0;  // the study's budget (0: unknown, no tail)
   double tail = kTail;
   double tail_step = kTailStep;
+  int tpe_members = 0;  // members per generation drawn by TPE (see hazero.h)
 };
+
+// Draws `count` points from a TPE model of the first `used` trials.
+using Injector = std::function<std::vector<rounds::Point>(int used, int count)>;
 
 // One replay of the history: the current CMA-ES run and its restarts. A
 // generation is sampled whole; without the surrogate it is one round, with
 // it the rounds are its batches of true evaluations (see hazero.h).
 class HazeroRounds : public rounds::RoundAlgorithm {
  public:
-  HazeroRounds(const rounds::Point& start, const HazeroOptions& options, std::uint64_t seed)
-      : options_(options), seed_(seed) {
+  HazeroRounds(const rounds::Point& start, const HazeroOptions& options, std::uint64_t seed,
+               Injector injector = nullptr)
+      : options_(options), seed_(seed), injector_(std::move(injector)) {
     const int n = static_cast<int>(start.size());
     lambda_ = options.popsize > 0 ? options.popsize : cmaes::DefaultPopulation(n);
     tail_start_ = TailStart(options.max_trials, options.tail);
@@ -117,6 +132,16 @@ class HazeroRounds : public rounds::RoundAlgorithm {
     rounds::RoundRng rng(seed_ ^ kGenerationStreamTag, static_cast<std::uint64_t>(round));
     population_.clear();
     for (int i = 0; i < lambda_; ++i) population_.push_back(es_->Sample(rng));
+    // TPE's members replace the last draws (see hazero.h, tpe_members).
+    const int count = std::min(options_.tpe_members, lambda_ - kOwnMembers);
+    if (injector_ && count > 0 && used_ >= kTpeMembersFrom && !in_tail_) {
+      const std::vector<rounds::Point> points = injector_(used_, count);
+      for (std::size_t k = 0; k < points.size(); ++k) {
+        const Eigen::Map<const Eigen::VectorXd> x(points[k].data(),
+                                                  static_cast<Eigen::Index>(points[k].size()));
+        population_[lambda_ - 1 - k] = es_->Admit(x);
+      }
+    }
     state_.assign(lambda_, kPending);
     loss_.assign(lambda_, 0.0);
     target_ = 1;
@@ -187,6 +212,7 @@ class HazeroRounds : public rounds::RoundAlgorithm {
 
   HazeroOptions options_;
   std::uint64_t seed_;
+  Injector injector_;  // empty: no TPE members
   int lambda_ = 0;
   int restarts_ = 0;
   std::int64_t tail_start_ = -1;  // the trial count where the tail starts (-1: none)
@@ -206,18 +232,68 @@ class HazeroRounds : public rounds::RoundAlgorithm {
 
 class HazeroSearcher : public Searcher {
  public:
-  HazeroSearcher(SearchSpace space, HazeroOptions options, std::uint64_t seed)
-      : space_(std::move(space)), options_(options), seed_(seed) {}
+  HazeroSearcher(SearchSpace space, HazeroOptions options, std::uint64_t seed, std::unique_ptr<Searcher> tpe)
+      : space_(std::move(space)), options_(options), seed_(seed), tpe_(std::move(tpe)) {}
 
   StatusOr<std::vector<Params>> Suggest(const History& history, int n) override {
-    HazeroRounds algorithm(rounds::StartPoint(space_, history), options_, seed_);
+    Injector injector;
+    std::vector<std::uint64_t> prints;
+    if (tpe_) {
+      prints = Fingerprints(history);
+      injector = [&](int used, int count) { return TpeMembers(history, prints, used, count); };
+    }
+    HazeroRounds algorithm(rounds::StartPoint(space_, history), options_, seed_, std::move(injector));
     return rounds::SuggestByRounds(algorithm, space_, history, n);
   }
 
  private:
+  // TPE's draws given the warm-start data and the first `used` trials. Every
+  // replay asks again for every generation, so the draws are kept per
+  // generation start with the fingerprint of the trials they were drawn from
+  // (they depend on nothing else, so a restarted coordinator draws the same).
+  std::vector<rounds::Point> TpeMembers(const History& history, const std::vector<std::uint64_t>& prints,
+                                        int used, int count) {
+    const std::size_t end = std::min(history.trials.size(), static_cast<std::size_t>(used));
+    const std::uint64_t print = Mix64(prints[end] ^ static_cast<std::uint64_t>(count));
+    auto it = memo_.find(used);
+    if (it != memo_.end() && it->second.first == print) return it->second.second;
+    History prefix;
+    prefix.prior = history.prior;
+    prefix.trials.assign(history.trials.begin(), history.trials.begin() + static_cast<std::ptrdiff_t>(end));
+    std::vector<rounds::Point> points;
+    auto drawn = tpe_->Suggest(prefix, count);
+    if (drawn.ok()) {
+      for (const auto& params : *drawn) points.push_back(rounds::ToCoords(space_, params));
+    }
+    memo_[used] = {print, points};
+    return points;
+  }
+
+  // prints[i]: a hash of the warm-start data and the first i trials (their
+  // params, states and losses).
+  std::vector<std::uint64_t> Fingerprints(const History& history) const {
+    std::uint64_t x = 0;
+    auto add = [&](const Observation& o) {
+      auto mix = [&](double v) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &v, sizeof bits);
+        x = Mix64(x ^ bits);
+      };
+      mix(static_cast<double>(o.state));
+      mix(o.loss ? *o.loss : -1e308);
+      for (double u : space_.Encode(o.params)) mix(u);
+    };
+    for (const auto& o : history.prior) add(o);
+    std::vector<std::uint64_t> prints{x};
+    for (const auto& o : history.trials) add(o), prints.push_back(x);
+    return prints;
+  }
+
   SearchSpace space_;
   HazeroOptions options_;
   std::uint64_t seed_;
+  std::unique_ptr<Searcher> tpe_;  // draws the tpe_members (null: none)
+  std::map<int, std::pair<std::uint64_t, std::vector<rounds::Point>>> memo_;
 };
 
 }  // namespace
@@ -233,8 +309,13 @@ StatusOr<std::unique_ptr<Searcher>> MakeHazeroSearcher(const Options& options, c
   o.max_trials = std::max(0, max_trials);
   o.tail = reader.Double("tail", DefaultTail(space), 0.0, 1.0);
   o.tail_step = reader.Double("tail_step", kTailStep, 1e-6, 2.0);
+  o.tpe_members = static_cast<int>(reader.Int("tpe_members", 0, 0, 100000));
   AT_RETURN_IF_ERROR(reader.Finish());
-  return std::unique_ptr<Searcher>(new HazeroSearcher(space, o, seed));
+  std::unique_ptr<Searcher> tpe;
+  if (o.tpe_members > 0) {
+    AT_ASSIGN_OR_RETURN(tpe, MakeSearcher({"tpe", {}}, space, seed ^ kTpeSeedTag, 1, o.max_trials));
+  }
+  return std::unique_ptr<Searcher>(new HazeroSearcher(space, o, seed, std::move(tpe)));
 }
 
 }  // namespace autotune

@@ -30,6 +30,15 @@
 // sigma·max(d) to `tail_step` (default 0.05) when it is larger, keeping the
 // covariance's shape (the evolution paths restart). Tail 0 or an unknown
 // budget turns this off.
+// With `tpe_members` k (default 0), once 10 trials are in, each generation
+// sampled before the tail has its last min(k, λ - 2) draws replaced by `tpe`'s
+// suggestions given the warm-start data and every trial before the
+// generation (a tpe searcher of its own, seeded from `seed`), each admitted
+// by Cmaes::Admit (shortened to the distribution's Mahalanobis radius,
+// Hansen 2011); they are ranked, evaluated and told like the others. The
+// draws are kept per generation start with a fingerprint of the trials they
+// came from, so a replay asks tpe only for generations it has not seen (or
+// whose trials changed), and a fresh searcher draws the same.
 // Ints and categoricals are searched continuously and rounded by the unit-cube
 // mapping. The state is rebuilt by replaying the history round by
 // round; a generation's draws come from a stream of (seed, its first round).
@@ -46,7 +55,8 @@ namespace autotune {
 // surrogate (bool, default true), batch (int >= 1: the fewest members a
 // surrogate round evaluates; default `max_parallel`, the study's
 // budget.max_parallel, so parallel workers stay busy), tail (0 to 1, default
-// 0.3 on up to 12 params, else 0), tail_step (in (0, 2], default 0.05).
+// 0.3 on up to 12 params, else 0), tail_step (in (0, 2], default 0.05),
+// tpe_members (int >= 0, default 0).
 // max_trials is the study's budget (0: unknown, no tail).
 StatusOr<std::unique_ptr<Searcher>> MakeHazeroSearcher(const Options& options, const SearchSpace& space,
                                                        std::uint64_t seed, int max_parallel = 1,

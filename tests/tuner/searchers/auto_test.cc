@@ -49,8 +49,10 @@ History RandomHistory(const SearchSpace& space, int n) {
 TEST(AutoTest, FloatSpaceOfThreeOrMoreGetsHazero) {
   const AutoChoice c = ChooseAutoSearcher(Floats(3), 100, 1, 0);
   EXPECT_EQ(c.algorithm, "hazero");
-  EXPECT_EQ(c.reason, "3 floats, budget 100, 1 at a time: floats only");
+  EXPECT_EQ(c.reason, "3 floats, budget 100, 1 at a time: floats only, 1 of each generation from tpe");
+  EXPECT_EQ(c.options, (Options{{"tpe_members", std::int64_t{1}}}));
   EXPECT_EQ(ChooseAutoSearcher(Floats(20), 0, 32, 5000).algorithm, "hazero");
+  EXPECT_EQ(ChooseAutoSearcher(Floats(20), 0, 32, 5000).options, c.options);
 }
 
 TEST(AutoTest, OneOrTwoFloatsRunGpFirstThenHazero) {
@@ -76,6 +78,8 @@ TEST(AutoTest, OneOrTwoFloatsRunGpFirstThenHazero) {
   EXPECT_EQ(ChooseAutoSearcher(Floats(2), 100, 1, 0, none).algorithm, "hazero");
   EXPECT_EQ(ChooseAutoSearcher(Floats(2), 100, 1, 0, none).reason,
             "2 floats, budget 100, 1 at a time: floats only");
+  EXPECT_TRUE(
+      ChooseAutoSearcher(Floats(2), 100, 1, 0, none).options.empty());  // no tpe members below 3 floats
 }
 
 TEST(AutoTest, IntSpaceLargerThanTheBudgetGetsGp) {
@@ -143,10 +147,13 @@ TEST(AutoTest, OptionsAreReadAndChecked) {
 TEST(AutoTest, SuggestsWhatItsDelegateSuggestsAndDescribesIt) {
   const SearchSpace space = Floats(3);
   auto a = std::move(MakeSearcher({"auto", {}}, space, 5, 1, 100)).value();
-  auto hazero = std::move(MakeSearcher({"hazero", {}}, space, 5, 1, 100)).value();
-  const History h = RandomHistory(space, 12);
+  // From 3 floats: hazero with one member of each generation from tpe.
+  auto hazero =
+      std::move(MakeSearcher({"hazero", {{"tpe_members", std::int64_t{1}}}}, space, 5, 1, 100)).value();
+  const History h = RandomHistory(space, 40);
   EXPECT_EQ(std::move(a->Suggest(h, 2)).value(), std::move(hazero->Suggest(h, 2)).value());
-  EXPECT_EQ(a->Describe(), "auto: hazero (3 floats, budget 100, 1 at a time: floats only)");
+  EXPECT_EQ(a->Describe(),
+            "auto: hazero (3 floats, budget 100, 1 at a time: floats only, 1 of each generation from tpe)");
   // Two floats: gp for the first half of the budget.
   const SearchSpace two = Floats(2);
   auto b = std::move(MakeSearcher({"auto", {}}, two, 5, 1, 100)).value();

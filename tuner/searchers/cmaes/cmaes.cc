@@ -66,6 +66,15 @@ Eigen::VectorXd Cmaes::SampleWith(const std::function<double()>& standard_normal
   return x.cwiseMax(-1.0).cwiseMin(1.0);
 }
 
+Eigen::VectorXd Cmaes::Admit(const Eigen::VectorXd& x) const {
+  const Eigen::VectorXd y = (x - mean_) / sigma_;
+  const double length = (basis_.transpose() * y).cwiseQuotient(scale_).norm();
+  const double n = static_cast<double>(k_.n);
+  const double cap = std::sqrt(n) + 2.0 * n / (n + 2.0);
+  const Eigen::VectorXd admitted = length > cap ? Eigen::VectorXd(mean_ + sigma_ * y * (cap / length)) : x;
+  return admitted.cwiseMax(-1.0).cwiseMin(1.0);
+}
+
 void Cmaes::Tell(const std::vector<Eigen::VectorXd>& points, const std::vector<double>& losses) {
   const int n = k_.n;
   std::vector<std::size_t> order(points.size());

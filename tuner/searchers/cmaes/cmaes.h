@@ -41,6 +41,12 @@ class Cmaes {
   }
   Eigen::VectorXd SampleWith(const std::function<double()>& standard_normal) const;
 
+  // An external candidate (Hansen, "Injecting external solutions into
+  // CMA-ES", 2011): its step from the mean is shortened to Mahalanobis length
+  // at most √n + 2n/(n + 2) under σ²C, then the point is clipped to the box,
+  // so that one injected point cannot upset the step-size adaptation.
+  Eigen::VectorXd Admit(const Eigen::VectorXd& x) const;
+
   // Updates the distribution from one whole generation (λ points and losses,
   // smaller is better; ties keep the given order).
   void Tell(const std::vector<Eigen::VectorXd>& points, const std::vector<double>& losses);
