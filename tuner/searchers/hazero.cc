@@ -1,8 +1,8 @@
 #include "tuner/searchers/hazero.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
-#include <cstring>
 #include <functional>
 #include <map>
 #include <optional>
@@ -273,14 +273,10 @@ class HazeroSearcher : public Searcher {
   // params, states and losses).
   std::vector<std::uint64_t> Fingerprints(const History& history) const {
     std::uint64_t x = 0;
+    auto mix = [&x](double v) { x = Mix64(x ^ std::bit_cast<std::uint64_t>(v)); };
     auto add = [&](const Observation& o) {
-      auto mix = [&](double v) {
-        std::uint64_t bits;
-        std::memcpy(&bits, &v, sizeof bits);
-        x = Mix64(x ^ bits);
-      };
       mix(static_cast<double>(o.state));
-      mix(o.loss ? *o.loss : -1e308);
+      mix(o.loss.value_or(-1e308));
       for (double u : space_.Encode(o.params)) mix(u);
     };
     for (const auto& o : history.prior) add(o);
