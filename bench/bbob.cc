@@ -68,8 +68,9 @@ int Run(RunArgs a) {
     if (!a.cache_given) a.cache = "/tmp/autotune-bbob-quick";
   }
   int shard_k = 0, shard_n = 1;
-  if (std::sscanf(a.shard.c_str(), "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1) {
-    return std::fprintf(stderr, "--shard must be K/N\n"), 2;
+  if (std::sscanf(a.shard.c_str(), "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 || shard_k < 0 ||
+      shard_k >= shard_n) {
+    return std::fprintf(stderr, "--shard must be K/N with 0 <= K < N (got %s)\n", a.shard.c_str()), 2;
   }
   for (int instance : ParseRanges(a.instances)) {
     if (instance < 1 || instance >= kRepeatStride) {
