@@ -16,7 +16,11 @@ and with --repeats R their first R runs (bbob run --repeats: run id instance +
      tpe <= Optuna's TPE; hazero <= Optuna's CMA-ES);
   2. the median regret per function group (COCO's five groups) and dimension;
   3. with --repeats R > 1, the checks of 1. counted from each repeat alone
-     (one run per instance, as the issue measures them) and from all R pooled;
+     (one run per instance), from all R pooled, and from the median over
+     instances of each instance's median of its R runs; and how far one
+     repeat's medians sit from the pooled ones on average (each Optuna
+     sampler's alone, auto's, and the best of Optuna's four: the best of four
+     noisy medians is biased low, which counts against auto);
   (--compare a/b,...: only head-to-head counts per dimension, for tuning);
 
 and writes PNGs to --out: ecdf_<suite>.png (COCO's runtime ECDF: the share
@@ -87,21 +91,28 @@ def common_instances(data, samplers, cell, instances):
     return sorted(common)
 
 
-def cell_median(data, sampler, cell, t, instances):
+def cell_median(data, sampler, cell, t, instances, per_instance=False):
+    """The median regret at trial t over the given runs; with per_instance,
+    the median over instances of each instance's median over its repeats."""
     runs = data.get(sampler, {}).get(cell)
     if not runs or not instances or any(i not in runs for i in instances):
         return None
-    return statistics.median(runs[i][t - 1] for i in instances)
+    if not per_instance:
+        return statistics.median(runs[i][t - 1] for i in instances)
+    by_instance = collections.defaultdict(list)
+    for i in instances:
+        by_instance[i % REPEAT_STRIDE].append(runs[i][t - 1])
+    return statistics.median(statistics.median(v) for v in by_instance.values())
 
 
 CHECKS = (("auto", "the best Optuna sampler", 85), ("tpe", "Optuna's TPE", 80), ("hazero", "Optuna's CMA-ES", 80))
 
 
-def judge(data, cell, instances, t):
+def judge(data, cell, instances, t, per_instance=False):
     """A cell's medians and issue 13's checks: (medians, auto / best Optuna
     ratio or None, {sampler: passed} for the checks that could be made)."""
     common = common_instances(data, ["auto", "tpe", "hazero"] + OPTUNA, cell, instances)
-    med = {c: cell_median(data, c, cell, t, common) for c in ["auto", "gp", "tpe", "hazero"] + OPTUNA}
+    med = {c: cell_median(data, c, cell, t, common, per_instance) for c in ["auto", "gp", "tpe", "hazero"] + OPTUNA}
     # The best of the Optuna samplers run on this suite (the noisy runs leave
     # out multivariate TPE).
     ran = [c for c in OPTUNA if c in data]
@@ -156,13 +167,15 @@ def repeat_spread(data, cells, instances, repeats, t):
     print("| runs | " + " | ".join("`%s` <= %s" % (ours, bar) for ours, bar, _ in CHECKS)
           + " | `auto` > 2x |")
     print("|---" * (len(CHECKS) + 2) + "|")
-    rows = [("repeat %d" % r, [i + REPEAT_STRIDE * r for i in instances]) for r in range(repeats)]
-    rows.append(("all %d pooled" % repeats, [i + REPEAT_STRIDE * r for r in range(repeats) for i in instances]))
-    for name, ids in rows:
+    pooled = [i + REPEAT_STRIDE * r for r in range(repeats) for i in instances]
+    rows = [("repeat %d" % r, [i + REPEAT_STRIDE * r for i in instances], False) for r in range(repeats)]
+    rows.append(("all %d pooled" % repeats, pooled, False))
+    rows.append(("median of per-instance medians", pooled, True))
+    for name, ids, per_instance in rows:
         wins = {(ours, d): [] for ours, _, _ in CHECKS for d in dims}
         over_two = 0
         for cell in cells:
-            _, _, ratio, passed = judge(data, cell, ids, t)
+            _, _, ratio, passed = judge(data, cell, ids, t, per_instance)
             for ours, ok in passed.items():
                 wins[(ours, cell[1])].append(ok)
             over_two += ratio is not None and ratio > 2
@@ -173,6 +186,35 @@ def repeat_spread(data, cells, instances, repeats, t):
             n_passed = sum(sum(w) for w in per_d)
             counts.append("%d of %d (%s)" % (n_passed, total, ", ".join(str(sum(w)) for w in per_d)) if total else "-")
         print("| %s | %s | %d |" % (name, " | ".join(counts), over_two))
+    selection_bias(data, cells, instances, repeats, t)
+
+
+def selection_bias(data, cells, instances, repeats, t):
+    """How far one repeat's medians sit from the pooled ones, on average over
+    the cells (geometric mean of the ratio): each Optuna sampler's alone is
+    unbiased, but the best of four noisy medians is biased low, which counts
+    against whoever is compared with it."""
+    logs = collections.defaultdict(list)
+    pooled = [i + REPEAT_STRIDE * r for r in range(repeats) for i in instances]
+    for cell in cells:
+        all_med = {s: cell_median(data, s, cell, t, pooled) for s in ["auto"] + OPTUNA}
+        if any(v is None for v in all_med.values()):
+            continue
+        for r in range(repeats):
+            one = {s: cell_median(data, s, cell, t, [i + REPEAT_STRIDE * r for i in instances])
+                   for s in ["auto"] + OPTUNA}
+            for s in ["auto"] + OPTUNA:
+                logs[s].append(math.log(one[s] / all_med[s]))
+            best_one, best_all = min(one[s] for s in OPTUNA), min(all_med[s] for s in OPTUNA)
+            logs["best"].append(math.log(best_one / best_all))
+    if not logs["best"]:
+        return
+    shift = lambda s: "%+.1f%%" % (100 * (math.exp(statistics.mean(logs[s])) - 1))
+    below = 100.0 * sum(v < 0 for v in logs["best"]) / len(logs["best"])
+    print("\n- one repeat's median against the pooled one (geometric mean over %d cell-repeats): the best Optuna "
+          "sampler's %s (lower in %.0f%%), `auto`'s %s; each Optuna sampler's alone: %s"
+          % (len(logs["best"]), shift("best"), below, shift("auto"),
+             ", ".join("%s %s" % (s.replace("optuna_", ""), shift(s)) for s in OPTUNA)))
 
 
 def group_table(data, samplers, dims, instances, t):
@@ -232,9 +274,10 @@ def complete(data, samplers, cells):
 
 
 def plots(data, samplers, dims, instances, t, out, suite):
-    """ECDF per dimension and a performance profile, each over the cells
-    that every plotted sampler has run (samplers missing a cell of a panel are
-    left out of that panel), on the instances they all share."""
+    """ECDF per dimension, over that dimension's cells (samplers missing a
+    cell of a panel are left out of that panel), and a performance profile
+    over the cells every sampler has run (gp and grid skip d = 20, so every
+    sampler stays in it), each on the instances they all share."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -263,8 +306,8 @@ def plots(data, samplers, dims, instances, t, out, suite):
     fig.savefig(os.path.join(out, "ecdf_%s.png" % suite), dpi=110)
     plt.close(fig)
 
-    cells = sorted({c for s in samplers for c in data.get(s, {})})
-    here = complete(data, samplers, cells)
+    here = [s for s in samplers if data.get(s)]
+    cells = sorted(set.intersection(*(set(data[s]) for s in here)))
     common = {c: common_instances(data, here, c, instances) for c in cells}
     med = {s: {c: cell_median(data, s, c, t, common[c]) for c in cells} for s in here}
     taus = np.logspace(0, 4, 200)
