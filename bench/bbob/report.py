@@ -82,6 +82,11 @@ def fmt(v):
     return "-" if v is None else ("%.2g" % v if v >= 0.01 else "%.1e" % v)
 
 
+def run_ids(instances, repeats):
+    """The run ids of the given repeats (an iterable of r) of the instances."""
+    return [i + REPEAT_STRIDE * r for r in repeats for i in instances]
+
+
 def common_instances(data, samplers, cell, instances):
     """The wanted instances that every sampler holding this cell has run."""
     common = set(instances)
@@ -167,8 +172,8 @@ def repeat_spread(data, cells, instances, repeats, t):
     print("| runs | " + " | ".join("`%s` <= %s" % (ours, bar) for ours, bar, _ in CHECKS)
           + " | `auto` > 2x |")
     print("|---" * (len(CHECKS) + 2) + "|")
-    pooled = [i + REPEAT_STRIDE * r for r in range(repeats) for i in instances]
-    rows = [("repeat %d" % r, [i + REPEAT_STRIDE * r for i in instances], False) for r in range(repeats)]
+    pooled = run_ids(instances, range(repeats))
+    rows = [("repeat %d" % r, run_ids(instances, [r]), False) for r in range(repeats)]
     rows.append(("all %d pooled" % repeats, pooled, False))
     rows.append(("median of per-instance medians", pooled, True))
     for name, ids, per_instance in rows:
@@ -195,13 +200,13 @@ def selection_bias(data, cells, instances, repeats, t):
     unbiased, but the best of four noisy medians is biased low, which counts
     against whoever is compared with it."""
     logs = collections.defaultdict(list)
-    pooled = [i + REPEAT_STRIDE * r for r in range(repeats) for i in instances]
+    pooled = run_ids(instances, range(repeats))
     for cell in cells:
         all_med = {s: cell_median(data, s, cell, t, pooled) for s in ["auto"] + OPTUNA}
         if any(v is None for v in all_med.values()):
             continue
         for r in range(repeats):
-            one = {s: cell_median(data, s, cell, t, [i + REPEAT_STRIDE * r for i in instances])
+            one = {s: cell_median(data, s, cell, t, run_ids(instances, [r]))
                    for s in ["auto"] + OPTUNA}
             for s in ["auto"] + OPTUNA:
                 logs[s].append(math.log(one[s] / all_med[s]))
@@ -343,7 +348,7 @@ def main():
     args = ap.parse_args()
     if args.repeats < 1:
         ap.error("--repeats must be at least 1")
-    wanted = [i + REPEAT_STRIDE * r for r in range(args.repeats) for i in ranges(args.instances)]
+    wanted = run_ids(ranges(args.instances), range(args.repeats))
     data = load(args.cache, args.suite, set(wanted), args.trials)
     if args.compare:
         pairs = [p.split("/") for p in args.compare.split(",")]
